@@ -1,0 +1,48 @@
+/**
+ * Every default in one place. The README's config reference is generated from reading this file:
+ * keep the two in step.
+ */
+export const DEFAULT_POLICY = {
+  /** Attempts per request in all, across retries and failovers. */
+  maxAttempts: 3,
+  /** Time to upstream response headers. */
+  headerTimeoutMs: 10_000,
+  /** Time from headers to the first content event. */
+  firstTokenTimeoutMs: 15_000,
+  /** Longest silence between two events once content flows. */
+  idleTimeoutMs: 30_000,
+  /** One deadline for the whole request (capped by the remaining Lambda time). */
+  totalTimeoutMs: 300_000,
+  /** A 429's retry-after is honoured on the same target only if it is at most this long. */
+  maxRetryAfterWaitMs: 2_000,
+  /** Backoff before retrying the same target: full jitter over base·2^n, capped. */
+  backoffBaseMs: 100,
+  backoffMaxMs: 2_000,
+  /** Fail over on a content-policy refusal instead of returning it (opt-in per alias). */
+  failoverOnContentPolicy: false,
+  breaker: {
+    /** Open when failures / calls in the window reach this rate … */
+    failureRate: 0.5,
+    /** … over this window (6 buckets) … */
+    windowMs: 60_000,
+    /** … once the window holds at least this many calls. */
+    minCalls: 10,
+    /** Or open after this many failures in a row. */
+    consecutiveFailures: 5,
+    /** First open period; doubles per consecutive re-open up to maxOpenMs, ±20 % jitter. */
+    openMs: 10_000,
+    maxOpenMs: 20_000,
+    /** Open period after an auth or quota failure (our key or account is broken there). */
+    longOpenMs: 300_000,
+    /** Concurrent half-open probes allowed fleet-wide. */
+    probes: 1,
+  },
+} as const;
+
+export const DEFAULT_LIMITS = {
+  /** Largest request body accepted (bytes). Lambda function URLs cap payloads at 6 MB. */
+  maxBodyBytes: 6 * 1024 * 1024,
+} as const;
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';

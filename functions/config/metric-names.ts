@@ -1,0 +1,41 @@
+/**
+ * The metric catalogue, shared by the functions that emit (EMF) and the stack that alarms on them:
+ * a CloudWatch alarm matches only the exact name and dimension set that was emitted, so both sides
+ * read these constants. Powertools adds the `service` dimension to every set.
+ */
+export const METRIC_NAMESPACE = 'Understudy';
+export const SERVICE_NAME = 'understudy';
+
+export const METRICS = {
+  // Per request, dimensions { Alias }
+  requests: 'Requests',
+  /** Requests that were answered with an error (proxy-produced or upstream-final). */
+  requestErrors: 'RequestErrors',
+  /** A request served by a target other than the alias's first. */
+  servedByFallback: 'ServedByFallback',
+  /** A request that moved from one target to another at least once. */
+  failovers: 'Failovers',
+  /** No target could serve: every one failed or was skipped. */
+  chainExhausted: 'ChainExhausted',
+  /** Failed after the commit point: the client got an in-band error. */
+  truncated: 'Truncated',
+  timeToFirstToken: 'TimeToFirstToken',
+  duration: 'Duration',
+  // Per attempt, dimensions { Target } (provider/model)
+  attemptSuccesses: 'AttemptSuccesses',
+  attemptFailures: 'AttemptFailures',
+  // Breakers, dimensions { Target }
+  /** 1 while a target's breaker is open or half-open, 0 when closed (a gauge: alarm on Maximum). */
+  breakerOpen: 'BreakerOpen',
+  breakerTransitions: 'BreakerTransitions',
+  // Health checker, dimensions { Provider } (probe success is 0/1)
+  probeSuccess: 'ProbeSuccess',
+  probeLatency: 'ProbeLatency',
+  /** Health checker heartbeat, no dimension: missing data means the checker is silent. */
+  healthHeartbeat: 'HealthCheckHeartbeat',
+  // Degradation, no dimension
+  breakerStoreDegraded: 'BreakerStoreDegraded',
+  configSourceDegraded: 'ConfigSourceDegraded',
+} as const;
+
+export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider' } as const;

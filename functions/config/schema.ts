@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { DEFAULT_LIMITS, DEFAULT_POLICY } from './defaults.ts';
+import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from './presets.ts';
+
+/**
+ * The configuration document. Strict everywhere: an unknown field is an error, so a typo fails at
+ * start-up instead of silently doing nothing.
+ */
+
+const ms = z.number().int().nonnegative();
+const positiveMs = z.number().int().positive();
+
+/** A reference to a secret, never the secret itself. */
+export const secretRef = z.string().refine((v) => /^env:[A-Za-z_][A-Za-z0-9_]*$/.test(v) || /^ssm:\/\S+$/.test(v), {
+  message: 'must be a reference such as env:OPENAI_API_KEY or ssm:/understudy/keys/openai; literal keys are not accepted',
+});
+
+const httpUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `not a valid URL: "${value}"` });
+    return;
+  }
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: url.protocol === 'http:' ? `http:// is allowed only for loopback hosts, not "${url.hostname}"` : `unsupported protocol "${url.protocol}"`,
+  });
+});
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+const breakerSchema = z.strictObject({
+  failureRate: z.number().gt(0).lte(1).default(DEFAULT_POLICY.breaker.failureRate),
+  windowMs: positiveMs.default(DEFAULT_POLICY.breaker.windowMs),
+  minCalls: z.number().int().positive().default(DEFAULT_POLICY.breaker.minCalls),
+  consecutiveFailures: z.number().int().positive().default(DEFAULT_POLICY.breaker.consecutiveFailures),
+  openMs: positiveMs.default(DEFAULT_POLICY.breaker.openMs),
+  maxOpenMs: positiveMs.default(DEFAULT_POLICY.breaker.maxOpenMs),
+  longOpenMs: positiveMs.default(DEFAULT_POLICY.breaker.longOpenMs),
+  probes: z.number().int().positive().default(DEFAULT_POLICY.breaker.probes),
+});
+
+const policyFields = {
+  maxAttempts: z.number().int().min(1).max(10),
+  headerTimeoutMs: positiveMs,
+  firstTokenTimeoutMs: positiveMs,
+  idleTimeoutMs: positiveMs,
+  totalTimeoutMs: positiveMs,
+  maxRetryAfterWaitMs: ms,
+  backoffBaseMs: ms,
+  backoffMaxMs: ms,
+  failoverOnContentPolicy: z.boolean(),
+};
+
+const policySchema = z.strictObject({
+  maxAttempts: policyFields.maxAttempts.default(DEFAULT_POLICY.maxAttempts),
+  headerTimeoutMs: policyFields.headerTimeoutMs.default(DEFAULT_POLICY.headerTimeoutMs),
+  firstTokenTimeoutMs: policyFields.firstTokenTimeoutMs.default(DEFAULT_POLICY.firstTokenTimeoutMs),
+  idleTimeoutMs: policyFields.idleTimeoutMs.default(DEFAULT_POLICY.idleTimeoutMs),
+  totalTimeoutMs: policyFields.totalTimeoutMs.default(DEFAULT_POLICY.totalTimeoutMs),
+  maxRetryAfterWaitMs: policyFields.maxRetryAfterWaitMs.default(DEFAULT_POLICY.maxRetryAfterWaitMs),
+  backoffBaseMs: policyFields.backoffBaseMs.default(DEFAULT_POLICY.backoffBaseMs),
+  backoffMaxMs: policyFields.backoffMaxMs.default(DEFAULT_POLICY.backoffMaxMs),
+  failoverOnContentPolicy: policyFields.failoverOnContentPolicy.default(DEFAULT_POLICY.failoverOnContentPolicy),
+  breaker: breakerSchema.default(() => breakerSchema.parse({})),
+});
+
+/** Per-alias overrides: any policy field except the breaker (breakers belong to targets). */
+const aliasPolicySchema = z.strictObject(policyFields).partial();
+
+const chaosSchema = z.strictObject({
+  /** Share of attempts answered with `status` instead of reaching the provider. */
+  errorRate: z.number().min(0).max(1).default(0),
+  status: z.number().int().min(400).max(599).default(503),
+  /** Delay added before the upstream call. */
+  latencyMs: ms.default(0),
+  /** Share of attempts that fail as a connection reset. */
+  resetRate: z.number().min(0).max(1).default(0),
+  /** Stop sending events (without closing) after this many events. */
+  stallAfterChunks: z.number().int().nonnegative().optional(),
+});
+
+const providerSchema = z.strictObject({
+  kind: z.enum(PROVIDER_KIND_NAMES),
+  apiKey: secretRef.optional(),
+  baseUrl: httpUrl.optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region').optional(),
+  apiVersion: z.string().min(1).optional(),
+  chaos: chaosSchema.optional(),
+});
+
+const targetSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+});
+
+const aliasSchema = z.strictObject({
+  targets: z.array(targetSchema).min(1, 'an alias needs at least one target'),
+  policy: aliasPolicySchema.optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names are lower-case letters, digits and dashes'), providerSchema),
+    aliases: z.record(z.string().min(1), aliasSchema),
+    policy: policySchema.default(() => policySchema.parse({})),
+    limits: z
+      .strictObject({ maxBodyBytes: z.number().int().positive().default(DEFAULT_LIMITS.maxBodyBytes) })
+      .default({ maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+  })
+  .superRefine((config, ctx) => {
+    for (const [name, provider] of Object.entries(config.providers)) {
+      const kind = PROVIDER_KINDS[provider.kind];
+      if (kind.keyRequired && !provider.apiKey) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'apiKey'], message: `kind "${provider.kind}" needs an apiKey reference (env:NAME)` });
+      }
+      if (!('baseUrl' in kind) && provider.kind !== 'bedrock' && !provider.baseUrl) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'baseUrl'], message: `kind "${provider.kind}" needs a baseUrl` });
+      }
+      if (provider.kind === 'bedrock' && !provider.region) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'region'], message: 'kind "bedrock" needs a region' });
+      }
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ProviderConfig = Config['providers'][string];
+export type AliasConfig = Config['aliases'][string];
+export type Policy = Config['policy'];
+export type BreakerSettings = Policy['breaker'];
+export type ChaosSettings = z.output<typeof chaosSchema>;
+/** The policy in force for one alias: the global policy with the alias's overrides applied. */
+export type EffectivePolicy = Policy;
+
+export function policyFor(config: Config, alias: string): EffectivePolicy {
+  const overrides = config.aliases[alias]?.policy ?? {};
+  return { ...config.policy, ...overrides };
+}

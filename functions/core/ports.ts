@@ -1,0 +1,122 @@
+import type { BreakerSettings } from '../config/schema.ts';
+
+/**
+ * The ports: everything the core needs from the outside world. Adapters implement them (DynamoDB,
+ * SSM, CloudWatch on AWS; memory, files, console locally); tests use the same in-memory ones.
+ */
+
+/** Milliseconds since the epoch. Injected so breaker and watchdog logic runs under a fake clock. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** fetch semantics: keep-alive connections, `redirect: 'error'`. */
+export type Upstream = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Resolves `env:NAME` / `ssm:/path` references; undefined when the secret is not there. */
+export interface Secrets {
+  resolve(reference: string): Promise<string | undefined>;
+}
+
+// ── Breakers ─────────────────────────────────────────────────────────────────────────────────
+
+/** A target's breaker key: `provider/model`. */
+export type TargetKey = string;
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+export type ForcedMode = 'open' | 'closed' | 'auto';
+
+/** What the breaker says about one attempt. Carries the generation it was decided under. */
+export type Admission =
+  | { decision: 'allow'; generation: number }
+  | { decision: 'probe'; generation: number; leaseId: string; leaseUntil: number }
+  | {
+      decision: 'skip';
+      generation: number;
+      reason: 'open' | 'half-open-busy' | 'cooldown' | 'forced-open';
+      /** When the target may be tried again (for the all-open "panic" choice). */
+      until: number;
+    };
+
+/** The outcome of an admitted attempt, as the breaker counts it (see core/retry-rules.ts). */
+export type BreakerOutcome =
+  | { kind: 'success' }
+  /** A failure; `slow` for header and first-token timeouts. */
+  | { kind: 'failure'; slow?: boolean }
+  /** A failure that opens at once for `longOpenMs` (auth, quota). */
+  | { kind: 'long-open' }
+  /** Not a failure: skip the target until `until` (a 429). */
+  | { kind: 'cooldown'; until: number }
+  /** Says nothing about the target's health (the caller's own error); releases a probe lease. */
+  | { kind: 'neutral' };
+
+export interface BreakerSnapshot {
+  target: TargetKey;
+  state: BreakerState;
+  generation: number;
+  forced: ForcedMode;
+  openUntil: number;
+  cooldownUntil: number;
+  consecutiveOpens: number;
+  consecutiveFailures: number;
+  /** Calls and failures inside the current window. */
+  windowCalls: number;
+  windowFailures: number;
+  /** Probe leases currently held. */
+  probes: number;
+}
+
+/**
+ * Circuit breakers per target (RELIABILITY.md §2). `admit` decides and, for a half-open target,
+ * takes a probe lease; `report` counts an outcome under the generation it was admitted in (an
+ * outcome from an older generation changes nothing). Implementations never throw: a store that
+ * cannot answer degrades to its own fallback.
+ */
+export interface BreakerStore {
+  admit(target: TargetKey, settings: BreakerSettings, leaseMs: number): Promise<Admission>;
+  report(target: TargetKey, settings: BreakerSettings, admission: Admission, outcome: BreakerOutcome): Promise<void>;
+  /** Health checker: open a closed target (probes failing), or move open → half-open (probes pass). */
+  observeProbe(target: TargetKey, settings: BreakerSettings, healthy: boolean): Promise<void>;
+  list(): Promise<BreakerSnapshot[]>;
+  force(target: TargetKey, mode: ForcedMode): Promise<void>;
+}
+
+// ── Telemetry ────────────────────────────────────────────────────────────────────────────────
+
+export interface AttemptRecord {
+  target: TargetKey;
+  provider: string;
+  model: string;
+  /** HTTP status or outcome tag: `200`, `503`, `reset`, `header-timeout`, `skipped-open` … */
+  outcome: string;
+  durationMs: number;
+  panic?: boolean;
+}
+
+/** One record per request: everything the log line and the metrics need, and never content. */
+export interface RequestRecord {
+  requestId: string;
+  ingress: string;
+  alias: string;
+  stream: boolean;
+  status: number;
+  attempts: AttemptRecord[];
+  servedBy?: { provider: string; model: string; primary: boolean };
+  errorType?: string;
+  /** Every target was tried or skipped and none served. */
+  exhausted?: boolean;
+  /** Failed after the commit point: the client got an in-band error. */
+  truncated?: boolean;
+  timeToFirstTokenMs?: number;
+  durationMs: number;
+  usage?: { inputTokens: number; outputTokens: number };
+}
+
+export interface Telemetry {
+  request(record: RequestRecord): void;
+  /** A named counter or gauge, e.g. `BreakerStoreDegraded`, with dimensions. */
+  metric(name: string, value: number, dimensions?: Record<string, string>, unit?: 'Count' | 'Milliseconds'): void;
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}

@@ -1,0 +1,85 @@
+import type { Answer } from './answer.ts';
+import type { ClientError } from './client-error.ts';
+import type { StreamEvent } from './events.ts';
+import type { Failure } from './failure.ts';
+import type { ChatRequest, DialectName } from './request.ts';
+
+export type ParseResult = { ok: true; request: ChatRequest } | { ok: false; error: ClientError };
+
+/** What an ingress dialect needs to say about the response it is writing. */
+export interface ResponseMeta {
+  /** Response id the client sees (stable across the whole stream). */
+  id: string;
+  /** Unix seconds. */
+  created: number;
+  /** The served model, as the provider named it (falls back to the target's model). */
+  model: string;
+  request: ChatRequest;
+}
+
+/** Turns IR events into the client's stream format, incrementally. */
+export interface StreamEncoder {
+  /** Bytes (SSE text) to write for one event; '' when the event produces nothing yet. */
+  event(event: StreamEvent): string;
+  /** Bytes that close a successful stream (`data: [DONE]`, `message_stop` …). */
+  end(): string;
+  /** An in-band error that closes the stream after commit; never looks like a clean finish. */
+  fail(error: ClientError): string;
+}
+
+/** A client-facing API: parses requests and renders answers and errors in its own shape. */
+export interface IngressDialect {
+  readonly name: DialectName;
+  parseRequest(body: unknown): ParseResult;
+  renderError(error: ClientError): { status: number; body: string };
+  renderAnswer(answer: Answer, meta: ResponseMeta): string;
+  createEncoder(meta: ResponseMeta): StreamEncoder;
+}
+
+/** Everything a provider dialect may know about the provider it calls. Secrets already resolved. */
+export interface ProviderSettings {
+  /** The provider's name in the config (`openai`, `groq`, …). */
+  name: string;
+  kind: string;
+  /** Base URL following the official SDK's convention (`…/v1` for OpenAI-style). */
+  baseUrl?: string;
+  apiKey?: string;
+  /** Extra static headers from the config (e.g. OpenRouter's `HTTP-Referer`). */
+  headers?: Record<string, string>;
+  /** Bedrock region. */
+  region?: string;
+  /** Azure `api-version` (deployment URL form) or Anthropic `anthropic-version`. */
+  apiVersion?: string;
+}
+
+export interface TargetCall {
+  provider: ProviderSettings;
+  /** The upstream model name. */
+  model: string;
+  /** Client headers from the forwarding allowlist (`anthropic-beta`, `openai-beta` …), lower-case. */
+  forwardHeaders: Record<string, string>;
+}
+
+/** The I/O a provider dialect may use: the Upstream port (fetch semantics) and the attempt's signal. */
+export interface ProviderIO {
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  signal: AbortSignal;
+}
+
+export type OpenResult =
+  | { ok: true; events: AsyncIterable<StreamEvent> }
+  | { ok: false; failure: Failure };
+
+export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; failure: Failure; latencyMs: number };
+
+/**
+ * A provider-facing API. `open` starts one streamed attempt: it resolves once the provider has
+ * answered with headers (or failed before that). Expected failures are values, never throws; a
+ * throw is treated as a connection failure by the attempt loop.
+ */
+export interface ProviderDialect {
+  readonly dialect: DialectName;
+  open(request: ChatRequest, target: TargetCall, io: ProviderIO): Promise<OpenResult>;
+  /** The cheapest honest liveness check (list models, or a one-token completion). */
+  probe(target: TargetCall, io: ProviderIO): Promise<ProbeResult>;
+}

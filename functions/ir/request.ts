@@ -1,0 +1,95 @@
+/**
+ * The canonical request (IR). Every ingress dialect parses into it and every provider dialect
+ * builds its upstream request from it: N + M converters instead of N × M.
+ */
+
+export type DialectName = 'openai' | 'anthropic' | 'bedrock' | 'gemini';
+
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+export interface ImagePart {
+  type: 'image';
+  source: { type: 'base64'; mediaType: string; data: string } | { type: 'url'; url: string };
+}
+
+export interface ToolCallPart {
+  type: 'tool-call';
+  id: string;
+  name: string;
+  /** The arguments as JSON text, exactly as the model produced them (may be invalid JSON). */
+  arguments: string;
+}
+
+export interface ReasoningPart {
+  type: 'reasoning';
+  text: string;
+  /** Anthropic's thinking signature; only meaningful when sent back to the same provider kind. */
+  signature?: string;
+}
+
+export type UserPart = TextPart | ImagePart;
+export type AssistantPart = TextPart | ToolCallPart | ReasoningPart;
+export type ToolResultPart = TextPart | ImagePart;
+
+export type Message =
+  | { role: 'user'; content: UserPart[] }
+  | { role: 'assistant'; content: AssistantPart[] }
+  | {
+      role: 'tool';
+      toolCallId: string;
+      /** Name of the called tool, when the history names it (Gemini needs it). */
+      toolName?: string;
+      content: ToolResultPart[];
+      isError?: boolean;
+    };
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'none' }
+  | { type: 'required' }
+  | { type: 'tool'; name: string };
+
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json' }
+  | { type: 'json-schema'; name: string; schema: Record<string, unknown>; description?: string; strict?: boolean };
+
+export interface ChatRequest {
+  /** The alias the client asked for (never an upstream model name). */
+  model: string;
+  /** System and developer instructions, in order. */
+  system: TextPart[];
+  messages: Message[];
+  /** Whether the client wants a stream. Upstream is always streamed; see the attempt loop. */
+  stream: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  seed?: number;
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  reasoning?: { effort?: 'minimal' | 'low' | 'medium' | 'high'; budgetTokens?: number };
+  /** OpenAI `stream_options.include_usage`: the client wants a usage chunk at the end. */
+  includeUsage?: boolean;
+  /**
+   * Fields of the client's dialect that the IR does not model (logprobs, metadata, …). A provider
+   * of the same dialect sends them on unchanged; any other provider ignores them (the README lists
+   * what is dropped).
+   */
+  passthrough?: { dialect: DialectName; fields: Record<string, unknown> };
+}

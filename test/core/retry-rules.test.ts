@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../functions/config/load.ts';
+import { backoffMs, decide } from '../../functions/core/retry-rules.ts';
+import type { Failure } from '../../functions/ir/failure.ts';
+
+const config = validateConfig({ providers: {}, aliases: {} });
+if (!config.ok) throw new Error('defaults must validate');
+const policy = config.config.policy;
+const ctx = (over: Partial<Parameters<typeof decide>[1]> = {}) => ({ policy, triesOnTarget: 1, remainingMs: 60_000, now: 1_000, random: () => 0.5, ...over });
+const f = (kind: Failure['kind'], extra: Partial<Failure> = {}): Failure => ({ kind, message: kind, ...extra });
+
+describe('retry rules (RELIABILITY.md §1)', () => {
+  it('connection reset: once more on the same target after a jittered backoff, then fail over', () => {
+    const first = decide(f('connect'), ctx());
+    expect(first).toMatchObject({ retrySame: true, failover: true, breaker: { kind: 'failure' } });
+    expect(first.delayMs).toBe(50); // uniform in [0, base=100) at random 0.5
+    expect(decide(f('connect'), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
+  });
+
+  it('silent routes are never retried on the same target, and count as slow failures', () => {
+    for (const kind of ['header-timeout', 'first-token-timeout'] as const) {
+      expect(decide(f(kind), ctx())).toEqual({ retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure', slow: true } });
+    }
+  });
+
+  it('5xx: at most once on the same target', () => {
+    expect(decide(f('server', { status: 503 }), ctx())).toMatchObject({ retrySame: true, failover: true });
+    expect(decide(f('server', { status: 503 }), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
+  });
+
+  it('429 with a short retry-after: waits exactly the hint, counts a cooldown, not a failure', () => {
+    const d = decide(f('rate-limit', { status: 429, retryAfterMs: 1500 }), ctx());
+    expect(d).toEqual({ retrySame: true, delayMs: 1500, failover: true, breaker: { kind: 'cooldown', until: 2500 } });
+  });
+
+  it('429 whose retry-after exceeds maxRetryAfterWaitMs or the deadline: fail over at once', () => {
+    expect(decide(f('rate-limit', { retryAfterMs: 30_000 }), ctx())).toMatchObject({ retrySame: false, failover: true, breaker: { kind: 'cooldown', until: 31_000 } });
+    expect(decide(f('rate-limit', { retryAfterMs: 1_000 }), ctx({ remainingMs: 500 }))).toMatchObject({ retrySame: false, failover: true });
+  });
+
+  it('429 without a header: one jittered backoff, never a tight loop', () => {
+    const d = decide(f('rate-limit', { status: 429 }), ctx({ random: () => 0.999 }));
+    expect(d.retrySame).toBe(true);
+    expect(d.delayMs).toBeGreaterThan(0);
+    expect(d.breaker.kind).toBe('cooldown');
+    expect(decide(f('rate-limit'), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
+  });
+
+  it('auth and quota: fail over and open the breaker for long', () => {
+    expect(decide(f('auth', { status: 401 }), ctx())).toMatchObject({ retrySame: false, failover: true, breaker: { kind: 'long-open' } });
+    expect(decide(f('quota', { status: 429 }), ctx())).toMatchObject({ retrySame: false, failover: true, breaker: { kind: 'long-open' } });
+  });
+
+  it('context length: never the same model, next target, breaker untouched', () => {
+    expect(decide(f('context-length', { status: 400 }), ctx())).toMatchObject({ retrySame: false, failover: true, breaker: { kind: 'neutral' } });
+  });
+
+  it('content policy: propagated by default, failover only when the alias opts in', () => {
+    expect(decide(f('content-policy'), ctx())).toMatchObject({ retrySame: false, failover: false });
+    expect(decide(f('content-policy'), ctx({ policy: { ...policy, failoverOnContentPolicy: true } }))).toMatchObject({ failover: true });
+  });
+
+  it("other 4xx are the caller's error: no retry, no failover, breaker untouched", () => {
+    expect(decide(f('invalid-request', { status: 400 }), ctx())).toEqual({ retrySame: false, delayMs: 0, failover: false, breaker: { kind: 'neutral' } });
+  });
+
+  it('backoff is capped exponential with full jitter', () => {
+    expect(backoffMs(policy, 1, () => 0.999)).toBeLessThan(100);
+    expect(backoffMs(policy, 3, () => 0.999)).toBeLessThan(400);
+    expect(backoffMs(policy, 30, () => 0.999)).toBeLessThan(policy.backoffMaxMs);
+    expect(backoffMs(policy, 5, () => 0)).toBe(0);
+  });
+});
