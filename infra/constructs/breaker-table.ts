@@ -1,0 +1,40 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/**
+ * The only item operations the functions perform: read a breaker state, read a target's window
+ * buckets, count outcomes with atomic ADDs and make conditional transitions. Scan is deliberately
+ * absent (operators inspect the table with their own credentials).
+ */
+export const BREAKER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] as const;
+
+/**
+ * Shared breaker state: `pk` = target, `sk` = `state` or a window bucket, `ttl` expires old buckets.
+ * On-demand billing (traffic follows LLM traffic, which is spiky). The table holds only transient
+ * state that rebuilds itself within a breaker window, so it is destroyed with the stack rather than
+ * left behind as an orphan; point-in-time recovery stays on because it costs next to nothing here.
+ */
+export class BreakerTable extends Construct {
+  readonly table: TableV2;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.table = new TableV2(this, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+      sortKey: { name: 'sk', type: AttributeType.STRING },
+      timeToLiveAttribute: 'ttl',
+      billing: Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** Exactly the item actions above, on this table only (no index, no wildcard action). */
+  grantBreakerAccess(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: [...BREAKER_TABLE_ACTIONS], resources: [this.table.tableArn] }),
+    );
+  }
+}

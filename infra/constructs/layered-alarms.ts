@@ -1,0 +1,216 @@
+import {
+  AlarmRule,
+  AlarmState,
+  ComparisonOperator,
+  MathExpression,
+  TreatMissingData,
+  type Alarm,
+  type CompositeAlarm,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { DIMENSIONS, METRICS } from '../../functions/config/metric-names.ts';
+import type { Config } from '../../functions/config/schema.ts';
+import type { AlarmFactory } from './alarm-factory.ts';
+import { PERIOD, understudyMetric } from './understudy-metrics.ts';
+
+export interface LayeredAlarmsProps {
+  config: Config;
+  factory: AlarmFactory;
+  proxy: IFunction;
+  health: IFunction;
+}
+
+/** `provider/model`, as the functions name a target in the `Target` dimension. */
+export function targetName(target: { provider: string; model: string }): string {
+  return `${target.provider}/${target.model}`;
+}
+
+/** A fallback target failing this share of its attempts counts towards a page. */
+export const FALLBACK_FAILURE_RATE_PERCENT = 50;
+
+/**
+ * The three alert layers.
+ *  L1 warn     – something is degraded but traffic is served as configured (a provider's probes fail,
+ *                DynamoDB or SSM degraded, the functions error or throttle).
+ *  L2 failover – the proxy is routing around trouble (a breaker is open, an alias is served by a
+ *                fallback). Worth knowing, nobody needs to wake up.
+ *  L3 page     – users are, or are about to be, affected: an alias's chain ran out, an alias runs on
+ *                its fallback while that fallback is itself failing, or the health checker is silent.
+ */
+export class LayeredAlarms extends Construct {
+  readonly warn: Alarm[] = [];
+  readonly failover: Alarm[] = [];
+  readonly page: (Alarm | CompositeAlarm)[] = [];
+
+  constructor(scope: Construct, id: string, props: LayeredAlarmsProps) {
+    super(scope, id);
+    const { config, factory } = props;
+    const count = (name: Parameters<typeof understudyMetric>[0], dimension?: Parameters<typeof understudyMetric>[2]) =>
+      understudyMetric(name, 'Sum', dimension);
+    const atLeastOne = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+
+    // ── L1 warn ──────────────────────────────────────────────────────────────────────────────
+    for (const provider of Object.keys(config.providers)) {
+      this.warn.push(
+        factory.alarm({
+          name: `probe-${provider}`,
+          description: `Health probes of provider ${provider} are failing (average success below 100 % in 2 of 3 minutes).`,
+          // Missing probes are the heartbeat alarm's business, not a provider's.
+          metric: understudyMetric(METRICS.probeSuccess, 'Average', { name: DIMENSIONS.provider, value: provider }),
+          threshold: 1,
+          comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+          routing: 'warn',
+        }),
+      );
+    }
+    this.warn.push(
+      factory.alarm({
+        name: 'breaker-store-degraded',
+        description: 'The breaker store (DynamoDB) is failing; the proxy runs on in-memory breakers and the configured order.',
+        metric: count(METRICS.breakerStoreDegraded),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+      factory.alarm({
+        name: 'config-source-degraded',
+        description: 'Reading the config parameter (SSM) is failing; the proxy serves the last good or the bundled config.',
+        metric: count(METRICS.configSourceDegraded),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+      factory.alarm({
+        name: 'proxy-errors',
+        description: 'The proxy function itself failed (crash or timeout, not an upstream error).',
+        metric: props.proxy.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+      factory.alarm({
+        name: 'proxy-throttles',
+        description: 'Proxy invocations are throttled (reserved or account concurrency exhausted).',
+        metric: props.proxy.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+      factory.alarm({
+        name: 'health-errors',
+        description: 'The health checker function failed (crash or timeout).',
+        metric: props.health.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+    );
+
+    // ── L2 failover ──────────────────────────────────────────────────────────────────────────
+    const breakerOpen = new Map<string, Alarm>();
+    for (const alias of Object.values(config.aliases)) {
+      for (const target of alias.targets) {
+        const name = targetName(target);
+        if (breakerOpen.has(name)) continue;
+        const alarm = factory.alarm({
+          name: `breaker-open-${name}`,
+          description: `The breaker of target ${name} is open or half-open: traffic goes around it.`,
+          metric: understudyMetric(METRICS.breakerOpen, 'Maximum', { name: DIMENSIONS.target, value: name }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: 'failover',
+          // A gauge: open at any point in either of the last two minutes (tolerates one late datapoint).
+          evaluationPeriods: 2,
+          datapointsToAlarm: 1,
+        });
+        breakerOpen.set(name, alarm);
+        this.failover.push(alarm);
+      }
+    }
+    const servedByFallback = new Map<string, Alarm>();
+    for (const [alias, { targets }] of Object.entries(config.aliases)) {
+      if (targets.length < 2) continue; // nothing to fall back to
+      const alarm = factory.alarm({
+        name: `served-by-fallback-${alias}`,
+        description: `Alias ${alias} is being served by a target other than its first (2 of 3 minutes).`,
+        metric: count(METRICS.servedByFallback, { name: DIMENSIONS.alias, value: alias }),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'failover',
+      });
+      servedByFallback.set(alias, alarm);
+      this.failover.push(alarm);
+    }
+
+    // ── L3 page ──────────────────────────────────────────────────────────────────────────────
+    const failureRate = new Map<string, Alarm>();
+    const fallbackFailing = (name: string): Alarm => {
+      const existing = failureRate.get(name);
+      if (existing) return existing;
+      const alarm = factory.alarm({
+        name: `failure-rate-${name}`,
+        description: `Target ${name} fails at least ${FALLBACK_FAILURE_RATE_PERCENT} % of its attempts (input of the page alarms).`,
+        metric: attemptFailureRate(name),
+        threshold: FALLBACK_FAILURE_RATE_PERCENT,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        routing: 'input',
+      });
+      failureRate.set(name, alarm);
+      return alarm;
+    };
+    for (const [alias, { targets }] of Object.entries(config.aliases)) {
+      const served = servedByFallback.get(alias);
+      if (served) {
+        const fallbacks = [...new Set(targets.slice(1).map(targetName))];
+        const trouble = fallbacks.flatMap((name) => [breakerOpen.get(name)!, fallbackFailing(name)]);
+        this.page.push(
+          factory.composite({
+            name: `fallback-failing-${alias}`,
+            description: `Alias ${alias} runs on its fallbacks and a fallback is itself open or failing: the chain is about to run out.`,
+            rule: AlarmRule.allOf(AlarmRule.fromAlarm(served, AlarmState.ALARM), AlarmRule.anyOf(...trouble)),
+            routing: 'page',
+          }),
+        );
+      }
+      this.page.push(
+        factory.alarm({
+          name: `chain-exhausted-${alias}`,
+          description: `Requests to alias ${alias} found no target that could serve them (2 of 3 minutes).`,
+          metric: count(METRICS.chainExhausted, { name: DIMENSIONS.alias, value: alias }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: 'page',
+        }),
+      );
+    }
+    this.page.push(
+      factory.alarm({
+        name: 'health-check-silent',
+        description: 'The health checker has not reported for 3 minutes: breakers are no longer opened proactively and probe alarms are blind.',
+        metric: understudyMetric(METRICS.healthHeartbeat, 'SampleCount'),
+        threshold: 1,
+        comparison: ComparisonOperator.LESS_THAN_THRESHOLD,
+        routing: 'page',
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: TreatMissingData.BREACHING,
+      }),
+    );
+  }
+}
+
+/** Percentage of a target's attempts that failed in each minute; 0 when it had no attempts. */
+export function attemptFailureRate(target: string): IMetric {
+  const dimension = { name: DIMENSIONS.target, value: target };
+  return new MathExpression({
+    expression: 'IF((FILL(f, 0) + FILL(s, 0)) > 0, 100 * FILL(f, 0) / (FILL(f, 0) + FILL(s, 0)), 0)',
+    usingMetrics: {
+      f: understudyMetric(METRICS.attemptFailures, 'Sum', dimension),
+      s: understudyMetric(METRICS.attemptSuccesses, 'Sum', dimension),
+    },
+    period: PERIOD,
+    label: `${target} failure rate (%)`,
+  });
+}
