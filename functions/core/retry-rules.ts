@@ -22,6 +22,8 @@ export interface RetryContext {
   triesOnTarget: number;
   /** Time left before the request's deadline. */
   remainingMs: number;
+  /** Another target remains in the chain after this one. */
+  hasNextTarget: boolean;
   now: number;
   random: () => number;
 }
@@ -33,7 +35,7 @@ export function backoffMs(policy: EffectivePolicy, tries: number, random: () => 
 }
 
 export function decide(failure: Failure, ctx: RetryContext): RetryDecision {
-  const { policy, triesOnTarget, remainingMs, random, now } = ctx;
+  const { policy, triesOnTarget, remainingMs, random, now, hasNextTarget } = ctx;
   const firstTry = triesOnTarget <= 1;
   const fits = (delay: number) => delay < remainingMs;
   const giveUp = (breaker: BreakerOutcome): RetryDecision => ({ retrySame: false, delayMs: 0, failover: false, breaker });
@@ -43,10 +45,14 @@ export function decide(failure: Failure, ctx: RetryContext): RetryDecision {
 
   switch (failure.kind) {
     case 'connect':
+      // A reset is often a stale keep-alive connection: once more on the same target after a short
+      // jittered pause, then the next.
+      return firstTry ? again(backoffMs(policy, triesOnTarget, random), { kind: 'failure' }) : next({ kind: 'failure' });
     case 'server': {
-      // Once more on the same target after a short jittered pause; a provider's retry hint wins
-      // when it is short enough.
-      if (!firstTry) return next({ kind: 'failure' });
+      // "At most once": a healthy next target answers sooner than a retry of a failing one, and
+      // between different targets there is no delay. Retry only the last target of the chain; a
+      // provider's retry hint wins when it is short enough.
+      if (!firstTry || hasNextTarget) return next({ kind: 'failure' });
       const hinted = failure.retryAfterMs;
       const delay = hinted !== undefined && hinted <= policy.maxRetryAfterWaitMs ? hinted : backoffMs(policy, triesOnTarget, random);
       return again(delay, { kind: 'failure' });
@@ -66,10 +72,11 @@ export function decide(failure: Failure, ctx: RetryContext): RetryDecision {
         if (firstTry && hinted <= policy.maxRetryAfterWaitMs) return again(hinted, cooldown);
         return next(cooldown);
       }
-      // No usable hint: no tight loop. One jittered backoff, then fail over.
+      // No usable hint: no tight loop. Fail over at once when another target remains; on the last
+      // one, a single capped, fully jittered backoff.
       const delay = backoffMs(policy, triesOnTarget + 1, random);
       const cooldown: BreakerOutcome = { kind: 'cooldown', until: now + Math.max(delay, policy.backoffMaxMs) };
-      return firstTry ? again(delay, cooldown) : next(cooldown);
+      return firstTry && !hasNextTarget ? again(delay, cooldown) : next(cooldown);
     }
     case 'quota':
     case 'auth':

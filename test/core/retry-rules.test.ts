@@ -6,7 +6,7 @@ import type { Failure } from '../../functions/ir/failure.ts';
 const config = validateConfig({ providers: {}, aliases: {} });
 if (!config.ok) throw new Error('defaults must validate');
 const policy = config.config.policy;
-const ctx = (over: Partial<Parameters<typeof decide>[1]> = {}) => ({ policy, triesOnTarget: 1, remainingMs: 60_000, now: 1_000, random: () => 0.5, ...over });
+const ctx = (over: Partial<Parameters<typeof decide>[1]> = {}) => ({ policy, triesOnTarget: 1, remainingMs: 60_000, hasNextTarget: false, now: 1_000, random: () => 0.5, ...over });
 const f = (kind: Failure['kind'], extra: Partial<Failure> = {}): Failure => ({ kind, message: kind, ...extra });
 
 describe('retry rules (RELIABILITY.md §1)', () => {
@@ -23,9 +23,14 @@ describe('retry rules (RELIABILITY.md §1)', () => {
     }
   });
 
-  it('5xx: at most once on the same target', () => {
+  it('5xx: at most once on the same target, and only when no other target remains', () => {
     expect(decide(f('server', { status: 503 }), ctx())).toMatchObject({ retrySame: true, failover: true });
     expect(decide(f('server', { status: 503 }), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
+    expect(decide(f('server', { status: 503 }), ctx({ hasNextTarget: true }))).toEqual({ retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure' } });
+  });
+
+  it('5xx with a short retry hint on the last target waits for the hint', () => {
+    expect(decide(f('server', { status: 503, retryAfterMs: 700 }), ctx())).toMatchObject({ retrySame: true, delayMs: 700 });
   });
 
   it('429 with a short retry-after: waits exactly the hint, counts a cooldown, not a failure', () => {
@@ -38,7 +43,11 @@ describe('retry rules (RELIABILITY.md §1)', () => {
     expect(decide(f('rate-limit', { retryAfterMs: 1_000 }), ctx({ remainingMs: 500 }))).toMatchObject({ retrySame: false, failover: true });
   });
 
-  it('429 without a header: one jittered backoff, never a tight loop', () => {
+  it('429 without a header and another target left: fail over at once, cooling the target down', () => {
+    expect(decide(f('rate-limit', { status: 429 }), ctx({ hasNextTarget: true }))).toMatchObject({ retrySame: false, failover: true, breaker: { kind: 'cooldown' } });
+  });
+
+  it('429 without a header on the last target: one jittered backoff, never a tight loop', () => {
     const d = decide(f('rate-limit', { status: 429 }), ctx({ random: () => 0.999 }));
     expect(d.retrySame).toBe(true);
     expect(d.delayMs).toBeGreaterThan(0);
