@@ -1,0 +1,151 @@
+import type { ContentBlock, ImageFormat, Message, ToolResultContentBlock, ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
+import type { Failure } from '../../ir/failure.ts';
+import type { ImagePart, Message as IrMessage, ToolResultPart } from '../../ir/request.ts';
+
+export type MessagesResult =
+  | { ok: true; messages: Message[]; historyToolNames: Set<string> }
+  | { ok: false; failure: Failure };
+
+/**
+ * The text of the user turn inserted when a history starts with the assistant: Converse rejects a
+ * conversation whose first turn is not the user's, and the turn must not be blank.
+ */
+export const LEADING_USER_TEXT = '.';
+
+const IMAGE_FORMATS: Record<string, ImageFormat> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
+
+type Unsupported = { failure: Failure };
+
+/**
+ * One Converse turn under construction. Blocks are kept in ordered buckets so that merged IR
+ * messages still satisfy Bedrock's ordering rules: in a user turn every toolResult comes first; in
+ * an assistant turn reasoning comes first and toolUse blocks last (text before toolUse).
+ */
+interface Turn {
+  role: 'user' | 'assistant';
+  first: ContentBlock[];
+  middle: ContentBlock[];
+  last: ContentBlock[];
+}
+
+/**
+ * IR messages → Converse messages. Consecutive same-role turns merge (tool results join the user
+ * turn), blank text is dropped, a history that starts with the assistant gets a minimal user turn
+ * first, and a final assistant prefill loses its trailing whitespace (Bedrock rejects it).
+ */
+export function buildMessages(messages: IrMessage[]): MessagesResult {
+  const turns: Turn[] = [];
+  const historyToolNames = new Set<string>();
+  const push = (role: Turn['role'], first: ContentBlock[], middle: ContentBlock[], last: ContentBlock[]) => {
+    if (first.length + middle.length + last.length === 0) return;
+    const previous = turns[turns.length - 1];
+    if (previous?.role === role) {
+      previous.first.push(...first);
+      previous.middle.push(...middle);
+      previous.last.push(...last);
+    } else turns.push({ role, first, middle, last });
+  };
+
+  for (const message of messages) {
+    if (message.role === 'user') {
+      const blocks: ContentBlock[] = [];
+      for (const part of message.content) {
+        if (part.type === 'text') {
+          if (part.text.trim() !== '') blocks.push({ text: part.text });
+        } else {
+          const image = imageBlock(part);
+          if ('failure' in image) return { ok: false, failure: image.failure };
+          blocks.push(image);
+        }
+      }
+      push('user', [], blocks, []);
+    } else if (message.role === 'tool') {
+      const content = toolResultContent(message.content);
+      if ('failure' in content) return { ok: false, failure: content.failure };
+      if (message.toolName) historyToolNames.add(message.toolName);
+      const block: ContentBlock = {
+        toolResult: { toolUseId: message.toolCallId, content, ...(message.isError ? { status: 'error' as const } : {}) },
+      };
+      push('user', [block], [], []);
+    } else {
+      const reasoning: ContentBlock[] = [];
+      const text: ContentBlock[] = [];
+      const toolUses: ContentBlock[] = [];
+      for (const part of message.content) {
+        if (part.type === 'text') {
+          if (part.text.trim() !== '') text.push({ text: part.text });
+        } else if (part.type === 'tool-call') {
+          historyToolNames.add(part.name);
+          toolUses.push({ toolUse: { toolUseId: part.id, name: part.name, input: toolInput(part.arguments) as NonNullable<ToolUseBlock['input']> } });
+        } else if (part.signature) {
+          // Unsigned reasoning cannot be replayed (Bedrock verifies the signature), so it is dropped.
+          reasoning.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
+        }
+      }
+      push('assistant', reasoning, text, toolUses);
+    }
+  }
+
+  trimFinalPrefill(turns);
+  const result: Message[] = turns
+    .map((turn) => ({ role: turn.role, content: [...turn.first, ...turn.middle, ...turn.last] }))
+    .filter((message) => message.content.length > 0);
+  if (result[0]?.role === 'assistant') result.unshift({ role: 'user', content: [{ text: LEADING_USER_TEXT }] });
+  return { ok: true, messages: result, historyToolNames };
+}
+
+/**
+ * A tool call's arguments as the object Converse wants. The IR keeps the model's text verbatim, so
+ * it may be invalid JSON or not an object: then `{}` is sent (the call is still answered by its
+ * toolResult, which is what Bedrock checks).
+ */
+export function toolInput(args: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function imageBlock(part: ImagePart): ContentBlock.ImageMember | Unsupported {
+  if (part.source.type === 'url') {
+    return { failure: { kind: 'unsupported', message: 'Bedrock accepts images only as bytes, not as URLs' } };
+  }
+  const format = IMAGE_FORMATS[part.source.mediaType.toLowerCase()];
+  if (!format) {
+    return { failure: { kind: 'unsupported', message: `Bedrock does not accept images of type ${part.source.mediaType}` } };
+  }
+  return { image: { format, source: { bytes: new Uint8Array(Buffer.from(part.source.data, 'base64')) } } };
+}
+
+function toolResultContent(parts: ToolResultPart[]): ToolResultContentBlock[] | Unsupported {
+  const content: ToolResultContentBlock[] = [];
+  for (const part of parts) {
+    if (part.type === 'text') content.push({ text: part.text });
+    else {
+      const image = imageBlock(part);
+      if ('failure' in image) return image;
+      content.push({ image: image.image });
+    }
+  }
+  // An empty result (legal in the IR) must still carry one block, above all with status "error".
+  return content.length > 0 ? content : [{ text: '' }];
+}
+
+function trimFinalPrefill(turns: Turn[]): void {
+  const final = turns[turns.length - 1];
+  if (final?.role !== 'assistant' || final.last.length > 0) return;
+  const block = final.middle[final.middle.length - 1];
+  if (!block || !('text' in block) || typeof block.text !== 'string') return;
+  const trimmed = block.text.trimEnd();
+  if (trimmed === '') final.middle.pop();
+  else final.middle[final.middle.length - 1] = { text: trimmed };
+}

@@ -1,0 +1,96 @@
+import type { Failure } from '../../ir/failure.ts';
+import type { ImagePart, Message } from '../../ir/request.ts';
+import type { GeminiContent, GeminiPart } from './wire-types.ts';
+
+/**
+ * The signature Google documents for replaying function calls whose thought signature is unknown
+ * (history from another provider, or from an IR that does not keep Gemini's signatures). Gemini 3
+ * rejects a replayed functionCall without a signature; older models ignore the field.
+ */
+export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
+export type ContentsResult = { ok: true; contents: GeminiContent[] } | { ok: false; failure: Failure };
+
+interface Turn {
+  role: GeminiContent['role'];
+  /** Function responses come first in a user turn, right after the model turn that called. */
+  first: GeminiPart[];
+  rest: GeminiPart[];
+}
+
+/**
+ * IR messages → Gemini `contents`. The assistant is `model`; tool results are `functionResponse`
+ * parts of a user turn; consecutive same-role turns merge; blank text is dropped. Reasoning parts
+ * are dropped: Gemini's thoughts cannot be replayed as text.
+ */
+export function buildContents(messages: Message[]): ContentsResult {
+  const turns: Turn[] = [];
+  const push = (role: Turn['role'], first: GeminiPart[], rest: GeminiPart[]) => {
+    if (first.length + rest.length === 0) return;
+    const previous = turns[turns.length - 1];
+    if (previous?.role === role) {
+      previous.first.push(...first);
+      previous.rest.push(...rest);
+    } else turns.push({ role, first, rest });
+  };
+  // Gemini matches a response to its call by function name, which IR tool messages may lack.
+  const namesById = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role !== 'assistant') continue;
+    for (const part of message.content) if (part.type === 'tool-call') namesById.set(part.id, part.name);
+  }
+
+  for (const message of messages) {
+    if (message.role === 'user') {
+      const parts: GeminiPart[] = [];
+      for (const part of message.content) {
+        if (part.type === 'text') {
+          if (part.text.trim() !== '') parts.push({ text: part.text });
+        } else {
+          const inline = inlineData(part);
+          if ('failure' in inline) return { ok: false, failure: inline.failure };
+          parts.push(inline);
+        }
+      }
+      push('user', [], parts);
+    } else if (message.role === 'tool') {
+      const name = message.toolName ?? namesById.get(message.toolCallId);
+      if (!name) return { ok: false, failure: { kind: 'unsupported', message: `Gemini needs the function name of tool result "${message.toolCallId}", and the history does not give it` } };
+      if (message.content.some((part) => part.type === 'image')) {
+        return { ok: false, failure: { kind: 'unsupported', message: 'Gemini function responses cannot carry images here' } };
+      }
+      const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      // Google's convention: `error` carries a failed call's details, anything else is the output.
+      push('user', [{ functionResponse: { name, response: message.isError ? { error: text } : { content: text } } }], []);
+    } else {
+      const text: GeminiPart[] = [];
+      const calls: GeminiPart[] = [];
+      for (const part of message.content) {
+        if (part.type === 'text') {
+          if (part.text.trim() !== '') text.push({ text: part.text });
+        } else if (part.type === 'tool-call') {
+          calls.push({ functionCall: { name: part.name, args: toolArgs(part.arguments) }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
+        }
+      }
+      push('model', [], [...text, ...calls]);
+    }
+  }
+  return { ok: true, contents: turns.map((turn) => ({ role: turn.role, parts: [...turn.first, ...turn.rest] })) };
+}
+
+/** A call's arguments as the object Gemini wants; `{}` when the model's text is not a JSON object. */
+export function toolArgs(args: string): Record<string, unknown> {
+  if (args.trim() === '') return {};
+  try {
+    const value: unknown = JSON.parse(args);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function inlineData(part: ImagePart): GeminiPart | { failure: Failure } {
+  // Gemini fetches only its own file URIs (fileData); arbitrary URLs are not accepted.
+  if (part.source.type === 'url') return { failure: { kind: 'unsupported', message: 'Gemini accepts images only as inline bytes, not as URLs' } };
+  return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
+}
