@@ -71,7 +71,8 @@ export async function startFakeProvider(script: (request: SeenRequest, index: nu
         for (const [i, frame] of behavior.frames.entries()) {
           if (i > 0 && behavior.gapMs) await delay(behavior.gapMs);
           if (res.destroyed) return;
-          res.write(frame);
+          // Wait until the frame has left for the socket, so a cut after it comes after the data.
+          await new Promise<void>((resolve) => res.write(frame, () => resolve()));
         }
         if (behavior.then === 'cut') req.socket.destroy();
         else if (behavior.then !== 'hang') res.end();

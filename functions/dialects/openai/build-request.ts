@@ -1,0 +1,173 @@
+import type { TargetCall } from '../../ir/dialect.ts';
+import type { Failure } from '../../ir/failure.ts';
+import type { ChatRequest, ImagePart, Message, ToolChoice } from '../../ir/request.ts';
+
+type Json = Record<string, unknown>;
+
+/** Kinds that take `max_completion_tokens` and `reasoning_effort` (OpenAI's own API surface). */
+const OPENAI_NATIVE = new Set(['openai', 'azure-openai']);
+/** Kinds known to accept the non-standard `top_k`. */
+const TOP_K = new Set(['together', 'fireworks', 'openrouter', 'openai-compatible', 'ollama']);
+/**
+ * Mistral rejects any field it does not know (422 `extra_forbidden`), `stream_options` included
+ * (its stream reports usage on the last chunk anyway): of an OpenAI client's extra fields only
+ * these reach it.
+ */
+const MISTRAL_PASSTHROUGH = new Set(['frequency_penalty', 'presence_penalty', 'prediction', 'safe_prompt']);
+const MISTRAL_ID = /^[A-Za-z0-9]{9}$/;
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/**
+ * Mistral accepts only 9-character alphanumeric tool-call ids; ids from other providers
+ * (`toolu_…`, `call_…`) are mapped to one deterministically, so a call and its result still match.
+ */
+export function mistralToolCallId(id: string): string {
+  if (MISTRAL_ID.test(id)) return id;
+  // Two 32-bit FNV-1a hashes with different seeds: 9 base-62 digits from 64 bits.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193 ^ id.length;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  }
+  let n = (BigInt(h1) << 32n) | BigInt(h2);
+  let out = '';
+  for (let i = 0; i < 9; i++) {
+    out += BASE62[Number(n % 62n)];
+    n /= 62n;
+  }
+  return out;
+}
+
+export type BuildResult = { ok: true; body: Json } | { ok: false; failure: Failure };
+
+function imageUrl(part: ImagePart): Json {
+  const url = part.source.type === 'base64' ? `data:${part.source.mediaType};base64,${part.source.data}` : part.source.url;
+  return { type: 'image_url', image_url: { url } };
+}
+
+function joinText(parts: { type: string; text?: string }[]): string {
+  return parts.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+}
+
+/** One IR message → one OpenAI message, or a reason it cannot be expressed. */
+function message(m: Message, toolId: (id: string) => string): Json | string {
+  switch (m.role) {
+    case 'user': {
+      // A plain string for a single text: the form every compatible server accepts.
+      const only = m.content[0];
+      if (m.content.length === 0) return { role: 'user', content: '' };
+      if (m.content.length === 1 && only?.type === 'text') return { role: 'user', content: only.text };
+      return { role: 'user', content: m.content.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageUrl(p))) };
+    }
+    case 'assistant': {
+      // Reasoning is not sent back: OpenAI has no input field for it and DeepSeek rejects one.
+      const text = joinText(m.content.filter((p) => p.type === 'text'));
+      const calls = m.content.flatMap((p) =>
+        // Empty arguments (a no-argument call from another provider) become "{}": OpenAI wants JSON.
+        p.type === 'tool-call' ? [{ id: toolId(p.id), type: 'function', function: { name: p.name, arguments: p.arguments || '{}' } }] : [],
+      );
+      const out: Json = { role: 'assistant', content: text === '' && calls.length > 0 ? null : text };
+      if (calls.length > 0) out.tool_calls = calls;
+      return out;
+    }
+    case 'tool': {
+      if (m.content.some((p) => p.type === 'image')) return 'an image inside a tool result cannot be sent to an OpenAI-style tool message';
+      const text = joinText(m.content);
+      return { role: 'tool', tool_call_id: toolId(m.toolCallId), content: m.isError && text === '' ? 'error' : text };
+    }
+  }
+}
+
+function toolChoice(choice: ToolChoice, kind: string): unknown {
+  if (choice.type === 'tool') return { type: 'function', function: { name: choice.name } };
+  // Mistral spells "must call a tool" as `any`.
+  if (choice.type === 'required' && kind === 'mistral') return 'any';
+  return choice.type;
+}
+
+/** Maps an Anthropic-style thinking budget to an effort when the client gave no effort. */
+function effortFor(reasoning: ChatRequest['reasoning']): string | undefined {
+  if (!reasoning) return undefined;
+  if (reasoning.effort) return reasoning.effort;
+  const budget = reasoning.budgetTokens;
+  if (budget === undefined) return undefined;
+  return budget < 2048 ? 'low' : budget < 16384 ? 'medium' : 'high';
+}
+
+/**
+ * The IR → a streamed Chat Completions body for this target. The proxy always streams upstream and
+ * asks for usage (Mistral reports it unasked). System instructions become one leading `system` message (parts joined by a blank
+ * line: some compatible servers' chat templates accept a single system turn only). Fields of the
+ * client's OpenAI request that the IR does not model (`passthrough`) go first, so the fields built
+ * here win; they are sent only when the client spoke OpenAI too.
+ */
+export function buildOpenAiRequest(request: ChatRequest, target: TargetCall): BuildResult {
+  const kind = target.provider.kind;
+  const messages: Json[] = [];
+  if (request.system.length > 0) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
+  const toolId = kind === 'mistral' ? mistralToolCallId : (id: string) => id;
+  for (const m of request.messages) {
+    const built = message(m, toolId);
+    if (typeof built === 'string') return { ok: false, failure: { kind: 'unsupported', message: built } };
+    messages.push(built);
+  }
+
+  const body: Json = {};
+  if (request.passthrough?.dialect === 'openai') {
+    for (const [key, value] of Object.entries(request.passthrough.fields)) {
+      if (kind !== 'mistral' || MISTRAL_PASSTHROUGH.has(key)) body[key] = value;
+    }
+  }
+  Object.assign(body, { model: target.model, messages, stream: true });
+  if (kind !== 'mistral') body.stream_options = { include_usage: true };
+
+  if (request.maxTokens !== undefined) body[OPENAI_NATIVE.has(kind) ? 'max_completion_tokens' : 'max_tokens'] = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.topK !== undefined && TOP_K.has(kind)) body.top_k = request.topK;
+  if (request.stop && request.stop.length > 0) {
+    // OpenAI takes at most 4 stop sequences; more (an Anthropic client may send them) is for another target.
+    if (OPENAI_NATIVE.has(kind) && request.stop.length > 4) {
+      return { ok: false, failure: { kind: 'unsupported', message: `${request.stop.length} stop sequences given; OpenAI accepts at most 4`, param: 'stop' } };
+    }
+    body.stop = request.stop;
+  }
+  if (request.seed !== undefined) body[kind === 'mistral' ? 'random_seed' : 'seed'] = request.seed;
+
+  if (request.tools && request.tools.length > 0) {
+    body.tools = request.tools.map((t) => ({
+      type: 'function',
+      function: {
+        name: t.name,
+        ...(t.description !== undefined ? { description: t.description } : {}),
+        parameters: t.parameters,
+        ...(t.strict !== undefined ? { strict: t.strict } : {}),
+      },
+    }));
+    // OpenAI rejects parallel_tool_calls without tools.
+    if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+  }
+  if (request.toolChoice) body.tool_choice = toolChoice(request.toolChoice, kind);
+
+  const format = request.responseFormat;
+  if (format?.type === 'text') body.response_format = { type: 'text' };
+  else if (format?.type === 'json') body.response_format = { type: 'json_object' };
+  else if (format?.type === 'json-schema') {
+    body.response_format = {
+      type: 'json_schema',
+      json_schema: {
+        name: format.name,
+        ...(format.description !== undefined ? { description: format.description } : {}),
+        schema: format.schema,
+        ...(format.strict !== undefined ? { strict: format.strict } : {}),
+      },
+    };
+  }
+
+  // Other compatible vendors either lack the field or spell it differently: dropped for them.
+  const effort = effortFor(request.reasoning);
+  if (effort && OPENAI_NATIVE.has(kind)) body.reasoning_effort = effort;
+  return { ok: true, body };
+}
