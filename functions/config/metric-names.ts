@@ -36,6 +36,12 @@ export const METRICS = {
   // Degradation, no dimension
   breakerStoreDegraded: 'BreakerStoreDegraded',
   configSourceDegraded: 'ConfigSourceDegraded',
+  /** A fetched configuration document failed validation as a whole; the last good copy stays. */
+  configRejected: 'ConfigRejected',
+  /** SSM failed while reading provider keys or client key records (cached copies still serve). */
+  keyStoreDegraded: 'KeyStoreDegraded',
+  // Keys, dimensions { Provider }: the key parameter a provider references does not exist
+  providerKeyMissing: 'ProviderKeyMissing',
 } as const;
 
 export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider' } as const;
