@@ -1,7 +1,6 @@
 import type { ChatRequest } from '../../ir/request.ts';
+import { thinkingBudget } from '../shared/reasoning-budget.ts';
 
-/** Thinking budgets for an effort level (Claude's minimum budget is 1024 tokens). */
-const BUDGET_BY_EFFORT = { minimal: 1024, low: 2048, medium: 8192, high: 16384 } as const;
 const MIN_CLAUDE_BUDGET = 1024;
 
 // Base ids, cross-region inference profiles (`us.anthropic.claude-…`) and ARNs that contain either.
@@ -27,7 +26,7 @@ export interface ModelFields {
 export function modelFields(modelId: string, request: ChatRequest): ModelFields {
   if (CLAUDE.test(modelId)) {
     if (request.reasoning) {
-      const wanted = request.reasoning.budgetTokens ?? BUDGET_BY_EFFORT[request.reasoning.effort ?? 'medium'];
+      const wanted = thinkingBudget(request.reasoning);
       const budget = Math.max(MIN_CLAUDE_BUDGET, wanted);
       return { fields: { thinking: { type: 'enabled', budget_tokens: budget } }, thinkingBudget: budget };
     }

@@ -1,13 +1,12 @@
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest } from '../../ir/request.ts';
+import { thinkingBudget } from '../shared/reasoning-budget.ts';
 import { buildContents } from './build-contents.ts';
 import { toGeminiParameters, withoutSchemaKeyword } from './schema.ts';
 import type { GeminiFunctionDeclaration, GeminiGenerationConfig, GeminiRequest } from './wire-types.ts';
 
 /** Gemini refuses more stop sequences than this. */
 export const MAX_STOP_SEQUENCES = 5;
-/** Thinking budgets for an effort level when the caller gave no budget. */
-const BUDGET_BY_EFFORT = { minimal: 1024, low: 2048, medium: 8192, high: 16384 } as const;
 
 export type BuildResult = { ok: true; body: GeminiRequest } | { ok: false; failure: Failure };
 
@@ -56,7 +55,7 @@ function generationConfig(request: ChatRequest): GeminiGenerationConfig {
     config.responseJsonSchema = withoutSchemaKeyword(format.schema) as Record<string, unknown>;
   }
   if (request.reasoning) {
-    const budget = request.reasoning.budgetTokens ?? BUDGET_BY_EFFORT[request.reasoning.effort ?? 'medium'];
+    const budget = thinkingBudget(request.reasoning);
     config.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
   }
   return config;

@@ -1,0 +1,115 @@
+import type { ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
+import { toolInput } from './content-blocks.ts';
+import { redactedData } from './redacted-thinking.ts';
+
+/** A request content block, as Anthropic accepts it. */
+export type RequestBlock = Record<string, unknown> & { type: string };
+export interface AnthropicMessage {
+  role: 'user' | 'assistant';
+  content: RequestBlock[];
+}
+
+/**
+ * The user turn inserted when the history does not start with one (it starts with an assistant
+ * turn, or has no turn at all). Bedrock and older Anthropic API versions reject an assistant-first
+ * history; LiteLLM inserts the same minimal text.
+ */
+export const PLACEHOLDER_USER_TEXT = '.';
+
+function image(part: ImagePart): RequestBlock {
+  const source = part.source;
+  // Anthropic accepts both forms natively: bytes, or a URL it fetches itself.
+  return source.type === 'base64'
+    ? { type: 'image', source: { type: 'base64', media_type: source.mediaType, data: source.data } }
+    : { type: 'image', source: { type: 'url', url: source.url } };
+}
+
+function resultContent(parts: ToolResultPart[]): RequestBlock[] {
+  const blocks: RequestBlock[] = [];
+  for (const part of parts) {
+    if (part.type === 'image') blocks.push(image(part));
+    else if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+  }
+  return blocks;
+}
+
+/** One IR message → the blocks of an Anthropic turn, in the order Anthropic requires. */
+function turnOf(message: Message): { role: 'user' | 'assistant'; results: RequestBlock[]; blocks: RequestBlock[] } {
+  if (message.role === 'tool') {
+    const content = resultContent(message.content);
+    const result: RequestBlock = { type: 'tool_result', tool_use_id: message.toolCallId, ...(content.length > 0 ? { content } : {}) };
+    if (message.isError) result.is_error = true;
+    return { role: 'user', results: [result], blocks: [] };
+  }
+  if (message.role === 'user') {
+    const blocks: RequestBlock[] = [];
+    for (const part of message.content) {
+      if (part.type === 'image') blocks.push(image(part));
+      // Empty text blocks are rejected by Anthropic.
+      else if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+    }
+    return { role: 'user', results: [], blocks };
+  }
+  // Assistant: thinking first, then text, then tool_use (text after a tool_use is rejected).
+  const thinking: RequestBlock[] = [];
+  const text: RequestBlock[] = [];
+  const toolUses: RequestBlock[] = [];
+  for (const part of message.content) {
+    if (part.type === 'text') {
+      if (part.text !== '') text.push({ type: 'text', text: part.text });
+    } else if (part.type === 'tool-call') {
+      toolUses.push({ type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.arguments) });
+    } else if (part.signature) {
+      // Unsigned reasoning (another provider's) cannot be replayed: Anthropic verifies signatures.
+      const data = redactedData(part.signature);
+      thinking.push(data !== undefined && part.text === '' ? { type: 'redacted_thinking', data } : { type: 'thinking', thinking: part.text, signature: part.signature });
+    }
+  }
+  return { role: 'assistant', results: [], blocks: [...thinking, ...text, ...toolUses] };
+}
+
+/**
+ * IR messages → Anthropic `messages`:
+ * - IR `tool` messages become `tool_result` blocks in a user turn; consecutive same-role turns
+ *   merge (user + tool runs into one user turn, assistant runs into one assistant turn), and in a
+ *   merged user turn every `tool_result` comes FIRST, then the user's text and images (Anthropic
+ *   rejects text before the results that answer the previous tool_use).
+ * - Turns left without blocks (an empty assistant message) are dropped.
+ * - The history must start with a user turn: a placeholder one (PLACEHOLDER_USER_TEXT) is
+ *   inserted when it does not.
+ * - A final assistant turn is a prefill: its trailing whitespace is trimmed (Anthropic rejects it).
+ */
+export function buildMessages(messages: Message[]): AnthropicMessage[] {
+  const turns: { role: 'user' | 'assistant'; results: RequestBlock[]; blocks: RequestBlock[] }[] = [];
+  for (const message of messages) {
+    const turn = turnOf(message);
+    if (turn.results.length === 0 && turn.blocks.length === 0) continue;
+    const last = turns[turns.length - 1];
+    if (last && last.role === turn.role) {
+      last.results.push(...turn.results);
+      last.blocks.push(...turn.blocks);
+    } else turns.push(turn);
+  }
+  const out: AnthropicMessage[] = turns.map((turn) => ({
+    role: turn.role,
+    // A merged assistant run keeps the thinking, text, tool_use order across its parts (stable sort).
+    content: turn.role === 'assistant' ? turn.blocks.sort((a, b) => RANK[a.type]! - RANK[b.type]!) : [...turn.results, ...turn.blocks],
+  }));
+  const last = out[out.length - 1];
+  if (last?.role === 'assistant') {
+    trimPrefill(last);
+    if (last.content.length === 0) out.pop();
+  }
+  if (out[0]?.role !== 'user') out.unshift({ role: 'user', content: [{ type: 'text', text: PLACEHOLDER_USER_TEXT }] });
+  return out;
+}
+
+const RANK: Record<string, number> = { thinking: 0, redacted_thinking: 0, text: 1, tool_use: 2 };
+
+function trimPrefill(turn: AnthropicMessage): void {
+  const block = turn.content[turn.content.length - 1];
+  if (block?.type !== 'text' || typeof block.text !== 'string') return;
+  const text = block.text.trimEnd();
+  if (text === '') turn.content.pop();
+  else block.text = text;
+}

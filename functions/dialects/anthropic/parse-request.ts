@@ -1,0 +1,277 @@
+import { type ClientError, clientError } from '../../ir/client-error.ts';
+import type { ParseResult } from '../../ir/dialect.ts';
+import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
+import { REDACTED_PREFIX } from './redacted-thinking.ts';
+
+/**
+ * Top-level fields the IR models (read below). Everything else (metadata, service_tier,
+ * output_config, container, top-level cache_control …, and unknown fields) goes to `passthrough`:
+ * an Anthropic upstream receives it unchanged (and rejects what it does not know, as Anthropic
+ * would), other dialects ignore it. `cache_control` on blocks, tools and system text is dropped
+ * silently: the IR has no cache hints, and a prompt without them is still the same prompt.
+ */
+const MODELLED = new Set(['model', 'messages', 'system', 'max_tokens', 'stream', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking']);
+
+/** A bad field: thrown inside this module only, turned into a 400 value by `parseAnthropicRequest`. */
+class BadParam extends Error {
+  readonly param: string | undefined;
+  constructor(message: string, param?: string) {
+    super(message);
+    this.param = param;
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function optionalNumber(body: Json, key: string, check: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadParam(`${key} must be a number, got ${describe(value)}`, key);
+  if (check.integer && !Number.isInteger(value)) throw new BadParam(`${key} must be an integer`, key);
+  if (check.min !== undefined && value < check.min) throw new BadParam(`${key} must be at least ${check.min}`, key);
+  if (check.max !== undefined && value > check.max) throw new BadParam(`${key} must be at most ${check.max}`, key);
+  return value;
+}
+
+function blocksOf(content: unknown, param: string): Json[] {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  if (!Array.isArray(content)) throw new BadParam(`${param} must be a string or an array of content blocks, got ${describe(content)}`, param);
+  return content.map((block, j) => {
+    if (!isObject(block)) throw new BadParam(`${param}[${j}] must be an object`, `${param}[${j}]`);
+    return block;
+  });
+}
+
+function textBlock(block: Json, p: string): TextPart {
+  if (typeof block.text !== 'string') throw new BadParam(`${p}.text must be a string`, `${p}.text`);
+  return { type: 'text', text: block.text };
+}
+
+function imageBlock(block: Json, p: string): ImagePart {
+  const source = block.source;
+  if (!isObject(source)) throw new BadParam(`${p}.source must be an object`, `${p}.source`);
+  if (source.type === 'base64') {
+    if (typeof source.media_type !== 'string' || typeof source.data !== 'string') throw new BadParam(`${p}.source needs media_type and data strings`, `${p}.source`);
+    return { type: 'image', source: { type: 'base64', mediaType: source.media_type, data: source.data } };
+  }
+  if (source.type === 'url') {
+    if (typeof source.url !== 'string' || source.url === '') throw new BadParam(`${p}.source.url must be a string`, `${p}.source.url`);
+    return { type: 'image', source: { type: 'url', url: source.url } };
+  }
+  throw new BadParam(`${p}.source.type ${JSON.stringify(source.type)} is not supported (base64, url)`, `${p}.source.type`);
+}
+
+function unsupportedBlock(block: Json, p: string, allowed: string): BadParam {
+  return new BadParam(`content block type ${JSON.stringify(block.type)} is not supported here (${allowed})`, `${p}.type`);
+}
+
+function toolResultContent(content: unknown, p: string): ToolResultPart[] {
+  if (content === undefined || content === null) return [];
+  return blocksOf(content, `${p}.content`).map((block, k): ToolResultPart => {
+    const q = `${p}.content[${k}]`;
+    if (block.type === 'text') return textBlock(block, q);
+    if (block.type === 'image') return imageBlock(block, q);
+    throw unsupportedBlock(block, q, 'text, image');
+  });
+}
+
+/**
+ * One user turn → IR messages: every `tool_result` becomes a `tool` message, emitted FIRST (in
+ * order), and the turn's other blocks stay one user message after them — the order in which the
+ * conversation happened (tool results answer the previous assistant turn).
+ */
+function userTurn(content: unknown, param: string, toolNames: Map<string, string>): Message[] {
+  const tools: Message[] = [];
+  const parts: UserPart[] = [];
+  blocksOf(content, param).forEach((block, j) => {
+    const p = `${param}[${j}]`;
+    if (block.type === 'text') parts.push(textBlock(block, p));
+    else if (block.type === 'image') parts.push(imageBlock(block, p));
+    else if (block.type === 'tool_result') {
+      const id = block.tool_use_id;
+      if (typeof id !== 'string' || id === '') throw new BadParam(`${p}.tool_use_id must be a string`, `${p}.tool_use_id`);
+      if (block.is_error !== undefined && typeof block.is_error !== 'boolean') throw new BadParam(`${p}.is_error must be a boolean`, `${p}.is_error`);
+      const name = toolNames.get(id);
+      tools.push({
+        role: 'tool',
+        toolCallId: id,
+        ...(name ? { toolName: name } : {}),
+        content: toolResultContent(block.content, p),
+        ...(block.is_error === true ? { isError: true } : {}),
+      });
+    } else throw unsupportedBlock(block, p, 'text, image, tool_result');
+  });
+  // A user turn of only tool results has no user message of its own.
+  return parts.length > 0 || tools.length === 0 ? [...tools, { role: 'user', content: parts }] : tools;
+}
+
+function assistantTurn(content: unknown, param: string, toolNames: Map<string, string>): Message {
+  const parts: AssistantPart[] = [];
+  blocksOf(content, param).forEach((block, j) => {
+    const p = `${param}[${j}]`;
+    switch (block.type) {
+      case 'text':
+        parts.push(textBlock(block, p));
+        break;
+      case 'tool_use': {
+        if (typeof block.id !== 'string' || block.id === '') throw new BadParam(`${p}.id must be a string`, `${p}.id`);
+        if (typeof block.name !== 'string' || block.name === '') throw new BadParam(`${p}.name must be a string`, `${p}.name`);
+        const input = block.input ?? {};
+        if (!isObject(input)) throw new BadParam(`${p}.input must be an object`, `${p}.input`);
+        toolNames.set(block.id, block.name);
+        parts.push({ type: 'tool-call', id: block.id, name: block.name, arguments: JSON.stringify(input) });
+        break;
+      }
+      case 'thinking':
+        if (typeof block.thinking !== 'string') throw new BadParam(`${p}.thinking must be a string`, `${p}.thinking`);
+        if (block.signature !== undefined && typeof block.signature !== 'string') throw new BadParam(`${p}.signature must be a string`, `${p}.signature`);
+        parts.push({ type: 'reasoning', text: block.thinking, ...(block.signature ? { signature: block.signature } : {}) });
+        break;
+      case 'redacted_thinking':
+        if (typeof block.data !== 'string') throw new BadParam(`${p}.data must be a string`, `${p}.data`);
+        parts.push({ type: 'reasoning', text: '', signature: REDACTED_PREFIX + block.data });
+        break;
+      default:
+        throw unsupportedBlock(block, p, 'text, tool_use, thinking, redacted_thinking');
+    }
+  });
+  return { role: 'assistant', content: parts };
+}
+
+function parseMessages(raw: unknown): Message[] {
+  if (!Array.isArray(raw)) throw new BadParam(`messages must be an array, got ${describe(raw)}`, 'messages');
+  if (raw.length === 0) throw new BadParam('messages must contain at least one message', 'messages');
+  const messages: Message[] = [];
+  const toolNames = new Map<string, string>();
+  raw.forEach((message, i) => {
+    const param = `messages[${i}]`;
+    if (!isObject(message)) throw new BadParam(`${param} must be an object`, param);
+    if (message.content === undefined || message.content === null) throw new BadParam(`${param}.content is required`, `${param}.content`);
+    if (message.role === 'user') messages.push(...userTurn(message.content, `${param}.content`, toolNames));
+    else if (message.role === 'assistant') messages.push(assistantTurn(message.content, `${param}.content`, toolNames));
+    else throw new BadParam(`${param}.role ${JSON.stringify(message.role)} is not supported (user, assistant)`, `${param}.role`);
+  });
+  return messages;
+}
+
+function parseSystem(raw: unknown): TextPart[] {
+  if (raw === undefined || raw === null) return [];
+  return blocksOf(raw, 'system').map((block, j) => {
+    if (block.type !== 'text') throw unsupportedBlock(block, `system[${j}]`, 'text');
+    return textBlock(block, `system[${j}]`);
+  });
+}
+
+function parseTools(raw: unknown): ToolDefinition[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new BadParam('tools must be an array', 'tools');
+  return raw.map((tool, i): ToolDefinition => {
+    const p = `tools[${i}]`;
+    if (!isObject(tool)) throw new BadParam(`${p} must be an object`, p);
+    // Server tools (web_search_…, code_execution_…) have a versioned type and no input_schema.
+    if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') {
+      throw new BadParam(`${p}.type ${JSON.stringify(tool.type)} is not supported: only client tools (name, input_schema)`, `${p}.type`);
+    }
+    if (typeof tool.name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(tool.name)) throw new BadParam(`${p}.name must be 1-128 letters, digits, '_' or '-'`, `${p}.name`);
+    if (!isObject(tool.input_schema)) throw new BadParam(`${p}.input_schema must be a JSON Schema object`, `${p}.input_schema`);
+    if (tool.description !== undefined && typeof tool.description !== 'string') throw new BadParam(`${p}.description must be a string`, `${p}.description`);
+    const strict = tool.strict;
+    if (strict !== undefined && typeof strict !== 'boolean') throw new BadParam(`${p}.strict must be a boolean`, `${p}.strict`);
+    return {
+      name: tool.name,
+      ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
+      parameters: tool.input_schema,
+      ...(strict !== undefined ? { strict } : {}),
+    };
+  });
+}
+
+function parseToolChoice(raw: unknown, request: ChatRequest): void {
+  if (raw === undefined || raw === null) return;
+  if (!isObject(raw)) throw new BadParam('tool_choice must be an object', 'tool_choice');
+  let choice: ToolChoice;
+  if (raw.type === 'auto') choice = { type: 'auto' };
+  else if (raw.type === 'any') choice = { type: 'required' };
+  else if (raw.type === 'none') choice = { type: 'none' };
+  else if (raw.type === 'tool') {
+    if (typeof raw.name !== 'string' || raw.name === '') throw new BadParam('tool_choice.name must be a string', 'tool_choice.name');
+    choice = { type: 'tool', name: raw.name };
+  } else throw new BadParam(`tool_choice.type ${JSON.stringify(raw.type)} is not supported (auto, any, tool, none)`, 'tool_choice.type');
+  request.toolChoice = choice;
+  const disable = raw.disable_parallel_tool_use;
+  if (disable !== undefined && typeof disable !== 'boolean') throw new BadParam('tool_choice.disable_parallel_tool_use must be a boolean', 'tool_choice.disable_parallel_tool_use');
+  if (disable === true) request.parallelToolCalls = false;
+}
+
+/** `thinking`; returns true when the field has no IR form (it then goes to passthrough). */
+function parseThinking(raw: unknown, request: ChatRequest): boolean {
+  if (raw === undefined || raw === null) return false;
+  if (!isObject(raw)) throw new BadParam('thinking must be an object', 'thinking');
+  if (raw.type === 'enabled') {
+    const budget = optionalNumber(raw, 'budget_tokens', { integer: true, min: 1 });
+    if (budget === undefined) throw new BadParam('thinking.budget_tokens is required when thinking is enabled', 'thinking.budget_tokens');
+    request.reasoning = { budgetTokens: budget };
+    return false;
+  }
+  if (raw.type === 'disabled') return false;
+  if (typeof raw.type === 'string') return true; // adaptive and newer modes: Anthropic upstreams only.
+  throw new BadParam('thinking.type must be a string', 'thinking.type');
+}
+
+function parseStop(raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (Array.isArray(raw) && raw.every((s) => typeof s === 'string')) return raw as string[];
+  throw new BadParam('stop_sequences must be an array of strings', 'stop_sequences');
+}
+
+function build(body: unknown): ChatRequest {
+  if (!isObject(body)) throw new BadParam('the request body must be a JSON object');
+  if (typeof body.model !== 'string' || body.model === '') throw new BadParam('model: field required (a string)', 'model');
+  if (body.messages === undefined) throw new BadParam('messages: field required', 'messages');
+  if (body.max_tokens === undefined || body.max_tokens === null) throw new BadParam('max_tokens: field required', 'max_tokens');
+  const maxTokens = optionalNumber(body, 'max_tokens', { integer: true, min: 1 })!;
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw new BadParam(`stream must be a boolean, got ${describe(body.stream)}`, 'stream');
+  const request: ChatRequest = {
+    model: body.model,
+    system: parseSystem(body.system),
+    messages: parseMessages(body.messages),
+    stream: body.stream === true,
+    maxTokens,
+  };
+  const temperature = optionalNumber(body, 'temperature', { min: 0, max: 1 });
+  if (temperature !== undefined) request.temperature = temperature;
+  const topP = optionalNumber(body, 'top_p', { min: 0, max: 1 });
+  if (topP !== undefined) request.topP = topP;
+  const topK = optionalNumber(body, 'top_k', { integer: true, min: 0 });
+  if (topK !== undefined) request.topK = topK;
+  const stop = parseStop(body.stop_sequences);
+  if (stop) request.stop = stop;
+  const tools = parseTools(body.tools);
+  if (tools) request.tools = tools;
+  parseToolChoice(body.tool_choice, request);
+
+  const passthrough: Json = {};
+  if (parseThinking(body.thinking, request)) passthrough.thinking = body.thinking;
+  for (const [key, value] of Object.entries(body)) if (!MODELLED.has(key)) passthrough[key] = value;
+  if (Object.keys(passthrough).length > 0) request.passthrough = { dialect: 'anthropic', fields: passthrough };
+  return request;
+}
+
+/** Parses a Messages request body into the IR, or a 400 naming the bad parameter. */
+export function parseAnthropicRequest(body: unknown): ParseResult {
+  try {
+    return { ok: true, request: build(body) };
+  } catch (error) {
+    if (!(error instanceof BadParam)) throw error;
+    const result: ClientError = clientError(400, 'invalid_request', error.message, error.param ? { param: error.param } : {});
+    return { ok: false, error: result };
+  }
+}

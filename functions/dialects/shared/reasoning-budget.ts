@@ -1,0 +1,12 @@
+import type { ChatRequest } from '../../ir/request.ts';
+
+/**
+ * Thinking-token budgets for an effort level, used when the caller gave an effort but no budget.
+ * One table for every provider with budgeted thinking (Anthropic, Bedrock Claude, Gemini).
+ */
+export const BUDGET_BY_EFFORT = { minimal: 1024, low: 2048, medium: 8192, high: 16384 } as const;
+
+/** The caller's explicit budget, else the budget of its effort level (`medium` when none is named). */
+export function thinkingBudget(reasoning: NonNullable<ChatRequest['reasoning']>): number {
+  return reasoning.budgetTokens ?? BUDGET_BY_EFFORT[reasoning.effort ?? 'medium'];
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { anthropicIngress } from '../../../functions/dialects/anthropic/index.ts';
+import type { ChatRequest } from '../../../functions/ir/request.ts';
+
+function parsed(body: unknown): ChatRequest {
+  const result = anthropicIngress.parseRequest(body);
+  if (!result.ok) throw new Error(`expected ok, got ${result.error.message}`);
+  return result.request;
+}
+
+function rejected(body: unknown): { message: string; param?: string; status: number; type: string } {
+  const result = anthropicIngress.parseRequest(body);
+  if (result.ok) throw new Error('expected a 400');
+  return result.error;
+}
+
+const base = { model: 'claude', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] };
+
+describe('anthropicIngress.parseRequest', () => {
+  it('parses a minimal request', () => {
+    expect(parsed(base)).toEqual({ model: 'claude', system: [], messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], stream: false, maxTokens: 100 });
+  });
+
+  it('maps system, sampling, stop sequences, thinking and keeps unmodelled fields as passthrough', () => {
+    const request = parsed({
+      ...base,
+      system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }, { type: 'text', text: 'Be kind.' }],
+      stream: true,
+      temperature: 0.3,
+      top_p: 0.9,
+      top_k: 40,
+      stop_sequences: ['END'],
+      thinking: { type: 'enabled', budget_tokens: 2048 },
+      metadata: { user_id: 'u-1' },
+      service_tier: 'auto',
+    });
+    expect(request).toEqual({
+      model: 'claude',
+      system: [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Be kind.' }],
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
+      stream: true,
+      maxTokens: 100,
+      temperature: 0.3,
+      topP: 0.9,
+      topK: 40,
+      stop: ['END'],
+      reasoning: { budgetTokens: 2048 },
+      passthrough: { dialect: 'anthropic', fields: { metadata: { user_id: 'u-1' }, service_tier: 'auto' } },
+    });
+    expect(parsed({ ...base, system: 'Just text.' }).system).toEqual([{ type: 'text', text: 'Just text.' }]);
+  });
+
+  it('parses blocks: images, tool use, tool results first, thinking with signatures', () => {
+    const request = parsed({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'Look:', cache_control: { type: 'ephemeral' } },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'iVBOR' } },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'thinking', thinking: 'Hmm.', signature: 'sig-1' },
+            { type: 'redacted_thinking', data: 'enc' },
+            { type: 'text', text: 'Checking.' },
+            { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } },
+            { type: 'tool_use', id: 'toolu_2', name: 'get_time', input: {} },
+          ],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'And tomorrow?' },
+            { type: 'tool_result', tool_use_id: 'toolu_1', content: 'Sunny' },
+            { type: 'tool_result', tool_use_id: 'toolu_2', content: [{ type: 'text', text: 'no clock' }], is_error: true },
+          ],
+        },
+      ],
+    });
+    expect(request.messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Look:' },
+          { type: 'image', source: { type: 'base64', mediaType: 'image/png', data: 'iVBOR' } },
+          { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: [
+          { type: 'reasoning', text: 'Hmm.', signature: 'sig-1' },
+          { type: 'reasoning', text: '', signature: 'redacted_thinking:enc' },
+          { type: 'text', text: 'Checking.' },
+          { type: 'tool-call', id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Oslo"}' },
+          { type: 'tool-call', id: 'toolu_2', name: 'get_time', arguments: '{}' },
+        ],
+      },
+      { role: 'tool', toolCallId: 'toolu_1', toolName: 'get_weather', content: [{ type: 'text', text: 'Sunny' }] },
+      { role: 'tool', toolCallId: 'toolu_2', toolName: 'get_time', content: [{ type: 'text', text: 'no clock' }], isError: true },
+      { role: 'user', content: [{ type: 'text', text: 'And tomorrow?' }] },
+    ]);
+  });
+
+  it('maps tools and tool_choice', () => {
+    const tools = [{ name: 'get_weather', description: 'Weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } }, cache_control: { type: 'ephemeral' } }];
+    const request = parsed({ ...base, tools, tool_choice: { type: 'any', disable_parallel_tool_use: true } });
+    expect(request.tools).toEqual([{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }]);
+    expect(request.toolChoice).toEqual({ type: 'required' });
+    expect(request.parallelToolCalls).toBe(false);
+    expect(parsed({ ...base, tools, tool_choice: { type: 'auto' } }).toolChoice).toEqual({ type: 'auto' });
+    expect(parsed({ ...base, tools, tool_choice: { type: 'none' } }).toolChoice).toEqual({ type: 'none' });
+    expect(parsed({ ...base, tools, tool_choice: { type: 'tool', name: 'get_weather' } }).toolChoice).toEqual({ type: 'tool', name: 'get_weather' });
+  });
+
+  it('keeps thinking modes the IR cannot model (adaptive) as passthrough', () => {
+    const request = parsed({ ...base, thinking: { type: 'adaptive' } });
+    expect(request.reasoning).toBeUndefined();
+    expect(request.passthrough).toEqual({ dialect: 'anthropic', fields: { thinking: { type: 'adaptive' } } });
+    expect(parsed({ ...base, thinking: { type: 'disabled' } }).passthrough).toBeUndefined();
+  });
+
+  it.each([
+    [{ max_tokens: 10, messages: [] as unknown[] }, 'model'],
+    [{ model: 'c', max_tokens: 10 }, 'messages'],
+    [{ model: 'c', messages: [{ role: 'user', content: 'x' }] }, 'max_tokens'],
+    [{ ...base, max_tokens: 'lots' }, 'max_tokens'],
+    [{ ...base, max_tokens: 1.5 }, 'max_tokens'],
+    [{ ...base, temperature: 1.5 }, 'temperature'],
+    [{ ...base, stream: 'yes' }, 'stream'],
+    [{ ...base, messages: 'hi' }, 'messages'],
+    [{ ...base, messages: [] }, 'messages'],
+    [{ ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role'],
+    [{ ...base, messages: [{ role: 'user', content: 42 }] }, 'messages[0].content'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].type'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type'],
+    [{ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n', input: 'x' }] }] }, 'messages[0].content[0].input'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result' }] }] }, 'messages[0].content[0].tool_use_id'],
+    [{ ...base, system: 5 }, 'system'],
+    [{ ...base, stop_sequences: 'END' }, 'stop_sequences'],
+    [{ ...base, tools: [{ name: 'x' }] }, 'tools[0].input_schema'],
+    [{ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type'],
+    [{ ...base, tool_choice: { type: 'function' } }, 'tool_choice.type'],
+    [{ ...base, thinking: { type: 'enabled' } }, 'thinking.budget_tokens'],
+  ])('rejects %j naming %s', (body, param) => {
+    const error = rejected(body);
+    expect(error).toMatchObject({ status: 400, type: 'invalid_request', param });
+    expect(error.message).toContain(param.split('.').at(-1)!.replace(/\[\d+\]$/, ''));
+  });
+
+  it('rejects a body that is not an object', () => {
+    expect(rejected('nope')).toMatchObject({ status: 400, type: 'invalid_request' });
+  });
+});
