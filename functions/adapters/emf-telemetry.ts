@@ -1,0 +1,73 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DIMENSIONS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../config/metric-names.ts';
+import type { RequestRecord, Telemetry } from '../core/ports.ts';
+
+/**
+ * Telemetry on CloudWatch: Embedded Metric Format through Powertools Metrics (one EMF line per
+ * dimension set) and JSON log lines through Powertools Logger. Metric names and dimensions come
+ * from config/metric-names.ts, which the stack's alarms read too. Nothing here sees content.
+ */
+export class EmfTelemetry implements Telemetry {
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  private pending: { name: string; value: number; dimensions: Record<string, string>; unit: 'Count' | 'Milliseconds' }[] = [];
+
+  constructor(options: { metrics?: Metrics; logger?: Logger } = {}) {
+    this.metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
+    this.logger = options.logger ?? new Logger({ serviceName: SERVICE_NAME });
+  }
+
+  request(record: RequestRecord): void {
+    const alias = record.alias || '(none)';
+    const served = record.servedBy;
+    const tried = [...new Set(record.attempts.filter((a) => !a.outcome.startsWith('skipped')).map((a) => a.target))];
+    const failedOver = tried.length > 1 || (served !== undefined && !served.primary);
+    this.emit({ [DIMENSIONS.alias]: alias }, (m) => {
+      m.addMetric(METRICS.requests, MetricUnit.Count, 1);
+      m.addMetric(METRICS.requestErrors, MetricUnit.Count, record.status >= 400 || record.truncated ? 1 : 0);
+      m.addMetric(METRICS.servedByFallback, MetricUnit.Count, served && !served.primary ? 1 : 0);
+      m.addMetric(METRICS.failovers, MetricUnit.Count, failedOver ? 1 : 0);
+      m.addMetric(METRICS.chainExhausted, MetricUnit.Count, record.exhausted ? 1 : 0);
+      m.addMetric(METRICS.truncated, MetricUnit.Count, record.truncated ? 1 : 0);
+      if (record.timeToFirstTokenMs !== undefined) m.addMetric(METRICS.timeToFirstToken, MetricUnit.Milliseconds, record.timeToFirstTokenMs);
+      m.addMetric(METRICS.duration, MetricUnit.Milliseconds, record.durationMs);
+    });
+    for (const attempt of record.attempts) {
+      // A skip says the breaker is open (or busy probing, or forced); a real attempt, except the
+      // panic one, says it let traffic through. Both feed the BreakerOpen gauge the L2 alarm reads.
+      const skipped = attempt.outcome.startsWith('skipped') && attempt.outcome !== 'skipped-cooldown';
+      this.emit({ [DIMENSIONS.target]: attempt.target }, (m) => {
+        if (!attempt.outcome.startsWith('skipped')) {
+          m.addMetric(attempt.outcome === '200' ? METRICS.attemptSuccesses : METRICS.attemptFailures, MetricUnit.Count, 1);
+        }
+        if (skipped || !attempt.panic) m.addMetric(METRICS.breakerOpen, MetricUnit.Count, skipped ? 1 : 0);
+      });
+    }
+    this.flush();
+    this.logger.info('request', { ...record });
+  }
+
+  metric(name: string, value: number, dimensions: Record<string, string> = {}, unit: 'Count' | 'Milliseconds' = 'Count'): void {
+    this.pending.push({ name, value, dimensions, unit });
+  }
+
+  log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    this.logger[level](message, fields);
+  }
+
+  /** Publishes metrics buffered by metric(); call at the end of an invocation. */
+  flush(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const { name, value, dimensions, unit } of pending) {
+      this.emit(dimensions, (m) => m.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value));
+    }
+  }
+
+  private emit(dimensions: Record<string, string>, add: (metrics: Metrics) => void): void {
+    if (Object.keys(dimensions).length > 0) this.metrics.addDimensions(dimensions);
+    add(this.metrics);
+    this.metrics.publishStoredMetrics();
+  }
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { clientError, type ClientError } from '../ir/client-error.ts';
+import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
+import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
+import { runAttemptLoop } from './attempt-loop.ts';
+import { readBody } from './http-body.ts';
+import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
+import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
+import type { ResolvedTarget, Routes } from './runtime.ts';
+
+export interface ProxyDeps {
+  /** The routes in force; called once per request so a configuration refresh applies at once. */
+  routes: () => Routes;
+  breakers: BreakerStore;
+  upstream: Upstream;
+  telemetry: Telemetry;
+  clock: Clock;
+  random?: () => number;
+  /** Ingress dialects by route: `/v1/chat/completions` → openai, `/v1/messages` → anthropic. */
+  ingress: { openai: IngressDialect; anthropic: IngressDialect };
+  /** Serve `GET /admin/breakers` (the local server only). */
+  admin?: boolean;
+  /**
+   * Checks the caller's proxy API key (core/client-keys.ts). Absent: no authentication (the local
+   * server on loopback only). `aliases`, when given, limits which aliases the key may call.
+   */
+  authorize?: (headers: Headers, dialect: 'openai' | 'anthropic') => Authorization | Promise<Authorization>;
+}
+
+export type Authorization = { ok: true; keyId?: string; aliases?: string[] } | { ok: false; error: ClientError };
+
+export interface HandleOptions {
+  /** Absolute deadline (ms since epoch), e.g. from the remaining Lambda time. */
+  deadline?: number;
+  /** Aborts when the client disconnects. */
+  signal?: AbortSignal;
+}
+
+export interface Handled {
+  /** Status and headers are final; the body may still be streaming. */
+  response: Response;
+  /** Settles when the response is complete and its outcome recorded (await it before a Lambda returns). */
+  done: Promise<void>;
+}
+
+/** Client headers a provider of the client's own dialect may receive; everything else stays here. */
+const FORWARDED_HEADERS = ['anthropic-beta'];
+const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_' } as const;
+
+/**
+ * The proxy core: a Web-standard Request in, a Response out. Knows nothing of Lambda or Node's
+ * http module; the adapters in functions/proxy and functions/local translate.
+ */
+export function createProxy(deps: ProxyDeps) {
+  const random = deps.random ?? Math.random;
+
+  async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
+    const started = deps.clock.now();
+    const url = new URL(request.url);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const route = path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
+    const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : deps.ingress.openai;
+    const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });
+
+    if (!route || (route === 'admin' && !deps.admin)) {
+      return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
+    }
+    const method = route === 'chat' || route === 'messages' ? 'POST' : 'GET';
+    if (route !== 'admin' && request.method !== method) {
+      return immediate(errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${method}`), { allow: method }));
+    }
+    if (route === 'healthz') return immediate(Response.json({ status: 'ok' }));
+    let access: Authorization = { ok: true };
+    if (deps.authorize) {
+      access = await deps.authorize(request.headers, ingress.name === 'anthropic' ? 'anthropic' : 'openai');
+      if (!access.ok) return immediate(errorResponse(ingress, access.error));
+    }
+    // The operator API needs a key like any other route (and serves only the local server).
+    if (route === 'admin') return immediate(await handleAdmin(request, path, deps.breakers, ingress));
+    if (route === 'models') return immediate(listModels(deps.routes(), request.headers.has('anthropic-version'), access.aliases));
+    return serve(request, route === 'chat' ? deps.ingress.openai : deps.ingress.anthropic, options, started, access.aliases);
+  }
+
+  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[]): Promise<Handled> {
+    const routes = deps.routes();
+    const requestId = randomBytes(12).toString('hex');
+    const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
+    const finish = (response: Response, extra: Partial<RequestRecord> = {}, served?: Promise<Served | undefined>): Handled => {
+      const done = (async () => {
+        const outcome = await served;
+        Object.assign(record, extra, {
+          status: response.status,
+          durationMs: deps.clock.now() - started,
+          ...(outcome?.usage ? { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens } } : {}),
+          ...(outcome?.truncated ? { truncated: true } : {}),
+        });
+        deps.telemetry.request(record);
+      })();
+      return { response, done };
+    };
+    const fail = (error: ClientError, extra: Partial<RequestRecord> = {}, headers: Record<string, string> = {}) =>
+      finish(errorResponse(ingress, error, headers), { errorType: error.type, ...extra });
+
+    const body = await readBody(request, routes.config.limits.maxBodyBytes).catch(() => undefined);
+    if (!body) return fail(clientError(400, 'invalid_request', 'the request body could not be read'));
+    if (!body.ok) return fail(clientError(413, 'request_too_large', `the request body exceeds ${routes.config.limits.maxBodyBytes} bytes`, { code: 'request_too_large' }));
+    let json: unknown;
+    try {
+      json = JSON.parse(body.text);
+    } catch {
+      return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
+    }
+    const parsed = ingress.parseRequest(json);
+    if (!parsed.ok) return fail(parsed.error);
+    const chat = parsed.request;
+    record.alias = chat.model;
+    record.stream = chat.stream;
+    const alias = routes.aliases.get(chat.model);
+    if (!alias) {
+      return fail(clientError(404, 'not_found', `the model "${chat.model}" does not exist; known aliases: ${[...routes.aliases.keys()].join(', ')}`, { code: 'model_not_found', param: 'model' }));
+    }
+    if (allowed && !allowed.includes(alias.name)) {
+      return fail(clientError(403, 'permission', `this API key may not use the model "${chat.model}"`, { param: 'model' }));
+    }
+    if (alias.targets.length === 0) {
+      return fail(clientError(503, 'overloaded', `alias "${alias.name}" has no usable target (check the provider keys)`, { retryAfterSec: 60 }), { exhausted: true });
+    }
+
+    const deadline = Math.min(started + alias.policy.totalTimeoutMs, options.deadline ?? Infinity);
+    const forwarded: Record<string, string> = {};
+    for (const name of FORWARDED_HEADERS) {
+      const value = request.headers.get(name);
+      if (value !== null) forwarded[name] = value;
+    }
+    const result = await runAttemptLoop(
+      {
+        alias,
+        request: chat,
+        deadline,
+        untilComplete: !chat.stream,
+        forwardHeaders: (target: ResolvedTarget) => (target.dialect.dialect === ingress.name ? forwarded : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random },
+    );
+    record.attempts = result.records as AttemptRecord[];
+    if (result.kind === 'failed') {
+      return fail(result.error, { exhausted: result.exhausted }, { 'x-understudy-attempts': attemptsHeader(result) });
+    }
+
+    const start = result.buffered.find((e) => e.type === 'start');
+    const meta: ResponseMeta = {
+      id: ID_PREFIX[ingress.name as keyof typeof ID_PREFIX] + randomBytes(12).toString('hex'),
+      created: Math.floor(deps.clock.now() / 1000),
+      model: (start?.type === 'start' && start.model) || result.target.model,
+      request: chat,
+    };
+    const headers: Record<string, string> = {
+      'x-understudy-provider': result.target.provider.name,
+      'x-understudy-model': result.target.model,
+      'x-request-id': requestId,
+    };
+    const extra: Partial<RequestRecord> = {
+      servedBy: { provider: result.target.provider.name, model: result.target.model, primary: result.target.key === alias.primary },
+      timeToFirstTokenMs: result.committedAt - started,
+    };
+    if (!chat.stream) {
+      const { response, served } = await answerResponse(result, ingress, meta, headers);
+      return finish(response, extra, Promise.resolve(served));
+    }
+    const { response, served } = streamResponse(result, ingress, meta, headers);
+    return finish(response, extra, served);
+  }
+
+  return { handle };
+}
+
+export type Proxy = ReturnType<typeof createProxy>;
+
+const ROUTES: Record<string, 'chat' | 'messages' | 'models' | 'healthz' | 'admin'> = {
+  '/v1/chat/completions': 'chat',
+  '/chat/completions': 'chat',
+  '/v1/messages': 'messages',
+  '/v1/models': 'models',
+  '/healthz': 'healthz',
+  '/admin/breakers': 'admin',
+};
+
+function listModels(routes: Routes, anthropic: boolean, allowed?: string[]): Response {
+  const names = [...routes.aliases.keys()].filter((name) => !allowed || allowed.includes(name));
+  if (anthropic) {
+    const data = names.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' }));
+    return Response.json({ data, has_more: false, first_id: names[0] ?? null, last_id: names[names.length - 1] ?? null });
+  }
+  return Response.json({ object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'understudy' })) });
+}

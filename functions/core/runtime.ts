@@ -1,0 +1,84 @@
+import { PROVIDER_KINDS } from '../config/presets.ts';
+import { policyFor, type ChaosSettings, type Config, type EffectivePolicy } from '../config/schema.ts';
+import type { ProviderDialect, ProviderSettings } from '../ir/dialect.ts';
+import type { DialectName } from '../ir/request.ts';
+import type { Secrets, TargetKey } from './ports.ts';
+
+/** One provider target of an alias, ready to call: settings resolved, secret fetched, dialect chosen. */
+export interface ResolvedTarget {
+  key: TargetKey;
+  provider: ProviderSettings;
+  model: string;
+  dialect: ProviderDialect;
+  chaos?: ChaosSettings;
+}
+
+export interface ResolvedAlias {
+  name: string;
+  /** Usable targets in configured order (providers without a key are left out). */
+  targets: ResolvedTarget[];
+  /** The first configured target, usable or not: serving from anything else is a failover. */
+  primary: TargetKey;
+  policy: EffectivePolicy;
+}
+
+/** The configuration compiled for serving. Rebuilt whenever the configuration changes. */
+export interface Routes {
+  config: Config;
+  aliases: Map<string, ResolvedAlias>;
+  /** One line per provider skipped or alias left without targets, for the operator. */
+  warnings: string[];
+}
+
+export function targetKey(provider: string, model: string): TargetKey {
+  return `${provider}/${model}`;
+}
+
+export async function compileRoutes(config: Config, secrets: Secrets, dialects: Record<DialectName, ProviderDialect>): Promise<Routes> {
+  const warnings: string[] = [];
+  const providers = new Map<string, ProviderSettings>();
+  await Promise.all(
+    Object.entries(config.providers).map(async ([name, p]) => {
+      let apiKey: string | undefined;
+      if (p.apiKey) {
+        apiKey = await secrets.resolve(p.apiKey);
+        if (!apiKey) {
+          warnings.push(`provider "${name}" skipped: its key ${p.apiKey} is not set`);
+          return;
+        }
+      }
+      const baseUrl = p.baseUrl ?? ('baseUrl' in PROVIDER_KINDS[p.kind] ? (PROVIDER_KINDS[p.kind] as { baseUrl: string }).baseUrl : undefined);
+      providers.set(name, {
+        name,
+        kind: p.kind,
+        ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
+        ...(apiKey ? { apiKey } : {}),
+        ...(p.headers ? { headers: p.headers } : {}),
+        ...(p.region ? { region: p.region } : {}),
+        ...(p.apiVersion ? { apiVersion: p.apiVersion } : {}),
+      });
+    }),
+  );
+
+  const aliases = new Map<string, ResolvedAlias>();
+  for (const [name, alias] of Object.entries(config.aliases)) {
+    const targets: ResolvedTarget[] = [];
+    for (const t of alias.targets) {
+      const provider = providers.get(t.provider);
+      if (!provider) continue;
+      const kind = config.providers[t.provider]!.kind;
+      const chaos = config.providers[t.provider]!.chaos;
+      targets.push({
+        key: targetKey(t.provider, t.model),
+        provider,
+        model: t.model,
+        dialect: dialects[PROVIDER_KINDS[kind].dialect],
+        ...(chaos ? { chaos } : {}),
+      });
+    }
+    if (targets.length === 0) warnings.push(`alias "${name}" has no usable target`);
+    const first = alias.targets[0]!;
+    aliases.set(name, { name, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) });
+  }
+  return { config, aliases, warnings };
+}

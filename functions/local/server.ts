@@ -1,0 +1,80 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
+import { envSecrets } from '../adapters/env-secrets.ts';
+import { fetchUpstream } from '../adapters/fetch-upstream.ts';
+import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
+import type { Config } from '../config/schema.ts';
+import { MemoryBreakerStore } from '../core/breaker/memory-store.ts';
+import { systemClock, type BreakerStore, type Clock, type Secrets, type Telemetry, type Upstream } from '../core/ports.ts';
+import { createProxy, type ProxyDeps } from '../core/proxy.ts';
+import { compileRoutes, type Routes } from '../core/runtime.ts';
+import { ingressDialects, providerDialects } from '../dialects/registry.ts';
+import { nodeHandler } from './node-http.ts';
+
+export interface LocalServerOptions {
+  config: Config;
+  port?: number;
+  host?: string;
+  secrets?: Secrets;
+  telemetry?: Telemetry;
+  breakers?: BreakerStore;
+  upstream?: Upstream;
+  clock?: Clock;
+  random?: () => number;
+  /** Client-key check (required off loopback); absent: no authentication. */
+  authorize?: ProxyDeps['authorize'];
+}
+
+export interface LocalServer {
+  url: string;
+  routes: Routes;
+  breakers: BreakerStore;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** The composition root of the local server: the same core as Lambda, with local adapters. */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const clock = options.clock ?? systemClock;
+  const telemetry = options.telemetry ?? new ConsoleTelemetry();
+  const routes = await compileRoutes(options.config, options.secrets ?? envSecrets(process.env), providerDialects);
+  const breakers =
+    options.breakers ??
+    new MemoryBreakerStore({
+      clock,
+      onTransition: (target, from, to) => {
+        telemetry.metric(METRICS.breakerTransitions, 1, { [DIMENSIONS.target]: target });
+        telemetry.log('warn', `breaker ${target}: ${from} → ${to}`, { target, from, to });
+      },
+    });
+  const proxy = createProxy({
+    routes: () => routes,
+    breakers,
+    upstream: options.upstream ?? fetchUpstream,
+    telemetry,
+    clock,
+    ...(options.random ? { random: options.random } : {}),
+    ingress: ingressDialects,
+    admin: true,
+    ...(options.authorize ? { authorize: options.authorize } : {}),
+  });
+  const server = createServer({ noDelay: true, keepAlive: true }, nodeHandler(proxy.handle));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    routes,
+    breakers,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
