@@ -61,7 +61,8 @@ export function buildContents(messages: Message[]): ContentsResult {
       }
       const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
       // Google's convention: `error` carries a failed call's details, anything else is the output.
-      push('user', [{ functionResponse: { name, response: message.isError ? { error: text } : { content: text } } }], []);
+      const id = geminiCallId(message.toolCallId);
+      push('user', [{ functionResponse: { name, response: message.isError ? { error: text } : { content: text }, ...(id ? { id } : {}) } }], []);
     } else {
       const text: GeminiPart[] = [];
       const calls: GeminiPart[] = [];
@@ -69,7 +70,8 @@ export function buildContents(messages: Message[]): ContentsResult {
         if (part.type === 'text') {
           if (part.text.trim() !== '') text.push({ text: part.text });
         } else if (part.type === 'tool-call') {
-          calls.push({ functionCall: { name: part.name, args: toolArgs(part.arguments) }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
+          const id = geminiCallId(part.id);
+          calls.push({ functionCall: { name: part.name, args: toolArgs(part.arguments), ...(id ? { id } : {}) }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
         }
       }
       push('model', [], [...text, ...calls]);
@@ -93,4 +95,13 @@ function inlineData(part: ImagePart): GeminiPart | { failure: Failure } {
   // Gemini fetches only its own file URIs (fileData); arbitrary URLs are not accepted.
   if (part.source.type === 'url') return { failure: { kind: 'unsupported', message: 'Gemini accepts images only as inline bytes, not as URLs' } };
   return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
+}
+
+/**
+ * The call id to echo back to Gemini: one Gemini issued itself (it matches results of same-named
+ * parallel calls by it). Ids made up by the proxy for id-less calls and ids of other providers
+ * (OpenAI `call_…`, Anthropic `toolu_…`, Bedrock `tooluse_…`) were never Gemini's: left out.
+ */
+function geminiCallId(id: string): string | undefined {
+  return /^(call_|toolu_|tooluse_)/.test(id) ? undefined : id;
 }

@@ -15,10 +15,10 @@ function build(request: ChatRequest) {
 
 const history: Message[] = [
   { role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] },
-  { role: 'assistant', content: [{ type: 'reasoning', text: 'thinking', signature: 's' }, { type: 'tool-call', id: 'c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }, { type: 'text', text: 'Checking.' }] },
-  { role: 'assistant', content: [{ type: 'tool-call', id: 'c2', name: 'get_time', arguments: 'not json' }] },
-  { role: 'tool', toolCallId: 'c1', content: [{ type: 'text', text: '-3C' }] },
-  { role: 'tool', toolCallId: 'c2', toolName: 'get_time', content: [{ type: 'text', text: 'no clock' }], isError: true },
+  { role: 'assistant', content: [{ type: 'reasoning', text: 'thinking', signature: 's' }, { type: 'tool-call', id: 'call_c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }, { type: 'text', text: 'Checking.' }] },
+  { role: 'assistant', content: [{ type: 'tool-call', id: 'call_c2', name: 'get_time', arguments: 'not json' }] },
+  { role: 'tool', toolCallId: 'call_c1', content: [{ type: 'text', text: '-3C' }] },
+  { role: 'tool', toolCallId: 'call_c2', toolName: 'get_time', content: [{ type: 'text', text: 'no clock' }], isError: true },
   { role: 'user', content: [{ type: 'text', text: 'Thanks' }] },
 ];
 
@@ -163,5 +163,23 @@ describe('toGeminiSchema', () => {
   it('survives a recursive $ref', () => {
     const tree = { $ref: '#/definitions/Node', definitions: { Node: { type: 'object', properties: { child: { $ref: '#/definitions/Node' } } } } };
     expect(toGeminiSchema(tree)).toEqual({ type: 'object', properties: { child: {} } });
+  });
+});
+
+describe('buildGeminiRequest: call ids', () => {
+  it("echoes an id Gemini issued in functionCall and functionResponse, and leaves other providers' ids out", () => {
+    const body = build(
+      chat({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'weather?' }] },
+          { role: 'assistant', content: [{ type: 'tool-call', id: 'fc-7', name: 'get_weather', arguments: '{}' }, { type: 'tool-call', id: 'toolu_01', name: 'get_weather', arguments: '{}' }] },
+          { role: 'tool', toolCallId: 'fc-7', content: [{ type: 'text', text: 'sun' }] },
+          { role: 'tool', toolCallId: 'toolu_01', content: [{ type: 'text', text: 'rain' }] },
+        ],
+      }),
+    );
+    const [, model, user] = body.contents;
+    expect(model?.parts.map((p) => p.functionCall?.id)).toEqual(['fc-7', undefined]);
+    expect(user?.parts.map((p) => p.functionResponse?.id)).toEqual(['fc-7', undefined]);
   });
 });
