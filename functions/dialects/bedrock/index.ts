@@ -1,7 +1,6 @@
-import { ConverseCommand, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { OpenResult, ProbeResult, ProviderDialect, TargetCall } from '../../ir/dialect.ts';
 import { buildConverseRequest } from './build-request.ts';
-import { bedrockClient } from './client.ts';
+import { bedrockClient, bedrockSdk } from './client.ts';
 import { classifySendError } from './errors.ts';
 import { parseConverseStream } from './parse-stream.ts';
 
@@ -21,8 +20,8 @@ export const bedrockProvider: ProviderDialect = {
     if (!region) return { ok: false, failure: { kind: 'unsupported', message: `provider "${target.provider.name}" has no Bedrock region` } };
     const built = buildConverseRequest(request, target.model);
     if (!built.ok) return built;
-    const client = bedrockClient(region, target.provider.baseUrl);
     try {
+      const [client, { ConverseStreamCommand }] = await Promise.all([bedrockClient(region, target.provider.baseUrl), bedrockSdk()]);
       const response = await client.send(new ConverseStreamCommand(built.request.input), { abortSignal: io.signal });
       const stream = response.stream;
       if (!stream) return { ok: false, failure: { kind: 'server', message: 'Bedrock answered without an event stream' } };
@@ -38,8 +37,8 @@ export const bedrockProvider: ProviderDialect = {
     const latency = () => Math.round(performance.now() - started);
     const region = target.provider.region;
     if (!region) return { ok: false, failure: { kind: 'unsupported', message: `provider "${target.provider.name}" has no Bedrock region` }, latencyMs: 0 };
-    const client = bedrockClient(region, target.provider.baseUrl);
     try {
+      const [client, { ConverseCommand }] = await Promise.all([bedrockClient(region, target.provider.baseUrl), bedrockSdk()]);
       await client.send(
         new ConverseCommand({
           modelId: target.model,
