@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
@@ -83,7 +83,7 @@ export function createProxy(deps: ProxyDeps) {
 
   async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[]): Promise<Handled> {
     const routes = deps.routes();
-    const requestId = randomBytes(12).toString('hex');
+    const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
     const finish = (response: Response, extra: Partial<RequestRecord> = {}, served?: Promise<Served | undefined>): Handled => {
       const done = (async () => {
@@ -150,7 +150,7 @@ export function createProxy(deps: ProxyDeps) {
 
     const start = result.buffered.find((e) => e.type === 'start');
     const meta: ResponseMeta = {
-      id: ID_PREFIX[ingress.name as keyof typeof ID_PREFIX] + randomBytes(12).toString('hex'),
+      id: ID_PREFIX[ingress.name as keyof typeof ID_PREFIX] + hexId(),
       created: Math.floor(deps.clock.now() / 1000),
       model: (start?.type === 'start' && start.model) || result.target.model,
       request: chat,
@@ -176,6 +176,11 @@ export function createProxy(deps: ProxyDeps) {
 }
 
 export type Proxy = ReturnType<typeof createProxy>;
+
+/** 24 hex digits. randomUUID draws from a buffered entropy pool: far cheaper per call than randomBytes. */
+function hexId(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 24);
+}
 
 const ROUTES: Record<string, 'chat' | 'messages' | 'models' | 'healthz' | 'admin'> = {
   '/v1/chat/completions': 'chat',

@@ -36,6 +36,14 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
       return;
     }
     const { response, done } = handled;
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      // A whole answer or an error: one write with its length, instead of a chunked stream.
+      const body = Buffer.from(await response.arrayBuffer());
+      res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': String(body.length) });
+      res.end(body);
+      await done;
+      return;
+    }
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (response.body) {
       const reader = response.body.getReader();
