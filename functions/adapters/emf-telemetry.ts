@@ -11,7 +11,8 @@ import type { RequestRecord, Telemetry } from '../core/ports.ts';
 export class EmfTelemetry implements Telemetry {
   readonly metrics: Metrics;
   readonly logger: Logger;
-  private pending: { name: string; value: number; dimensions: Record<string, string>; unit: 'Count' | 'Milliseconds' }[] = [];
+  /** Everything is buffered until flush(): on Lambda, after the response body has been written. */
+  private pending: (() => void)[] = [];
 
   constructor(options: { metrics?: Metrics; logger?: Logger } = {}) {
     this.metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
@@ -19,6 +20,10 @@ export class EmfTelemetry implements Telemetry {
   }
 
   request(record: RequestRecord): void {
+    this.pending.push(() => this.publishRequest(record));
+  }
+
+  private publishRequest(record: RequestRecord): void {
     const alias = record.alias || '(none)';
     const served = record.servedBy;
     const tried = [...new Set(record.attempts.filter((a) => !a.outcome.startsWith('skipped')).map((a) => a.target))];
@@ -44,25 +49,22 @@ export class EmfTelemetry implements Telemetry {
         if (skipped || !attempt.panic) m.addMetric(METRICS.breakerOpen, MetricUnit.Count, skipped ? 1 : 0);
       });
     }
-    this.flush();
     this.logger.info('request', { ...record });
   }
 
   metric(name: string, value: number, dimensions: Record<string, string> = {}, unit: 'Count' | 'Milliseconds' = 'Count'): void {
-    this.pending.push({ name, value, dimensions, unit });
+    this.pending.push(() => this.emit(dimensions, (m) => m.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value)));
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
     this.logger[level](message, fields);
   }
 
-  /** Publishes metrics buffered by metric(); call at the end of an invocation. */
+  /** Publishes the buffered request records and metrics; call at the end of an invocation. */
   flush(): void {
     const pending = this.pending;
     this.pending = [];
-    for (const { name, value, dimensions, unit } of pending) {
-      this.emit(dimensions, (m) => m.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value));
-    }
+    for (const publish of pending) publish();
   }
 
   private emit(dimensions: Record<string, string>, add: (metrics: Metrics) => void): void {

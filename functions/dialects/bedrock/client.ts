@@ -1,6 +1,7 @@
+import type * as BedrockSdkModule from '@aws-sdk/client-bedrock-runtime';
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 
-type BedrockSdk = typeof import('@aws-sdk/client-bedrock-runtime');
+type BedrockSdk = typeof BedrockSdkModule;
 
 let sdk: Promise<BedrockSdk> | undefined;
 const clients = new Map<string, BedrockRuntimeClient>();

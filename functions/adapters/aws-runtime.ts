@@ -1,0 +1,139 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Config } from '../config/schema.ts';
+import { systemClock, type BreakerStore, type Clock, type Telemetry, type Upstream } from '../core/ports.ts';
+import { createProxy, type Proxy } from '../core/proxy.ts';
+import { compileRoutes, type Routes } from '../core/runtime.ts';
+import { ingressDialects, providerDialects } from '../dialects/registry.ts';
+import { createBreakerClient, DynamoBreakerStore } from './dynamo-breaker-store.ts';
+import { EmfTelemetry } from './emf-telemetry.ts';
+import { fetchUpstream } from './fetch-upstream.ts';
+import { ssmAuthorize } from './ssm-client-keys.ts';
+import { SsmConfigSource } from './ssm-config-source.ts';
+import { SsmSecrets } from './ssm-secrets.ts';
+
+/** The environment the stack gives both functions (infra/understudy-stack.ts). */
+export interface AwsEnvironment {
+  UNDERSTUDY_CONFIG_PARAMETER?: string;
+  UNDERSTUDY_BREAKER_TABLE?: string;
+  UNDERSTUDY_KEYS_PATH?: string;
+  UNDERSTUDY_BUNDLED_CONFIG?: string;
+  UNDERSTUDY_AUTH_MODE?: string;
+  [name: string]: string | undefined;
+}
+
+/** Test seams: clients pointed at loopback fakes, a fake clock, a recording telemetry. */
+export interface AwsOverrides {
+  ssm?: SSMClient;
+  dynamo?: DynamoDBClient;
+  upstream?: Upstream;
+  clock?: Clock;
+  random?: () => number;
+  telemetry?: Telemetry & { flush?: () => void };
+}
+
+export interface AwsRuntime {
+  /** Resolves once a configuration is compiled (SSM, or the bundled copy when SSM is slow or down). */
+  ready(): Promise<Proxy>;
+  /** The routes in force (after ready); asking also lets a due configuration refresh start. */
+  routes(): Routes;
+  breakers: BreakerStore;
+  telemetry: Telemetry & { flush?: () => void };
+  clock: Clock;
+  /** Awaits the outcome writes (bounded) and publishes the metrics: Lambda freezes after the handler. */
+  afterRequest(): Promise<void>;
+}
+
+/** How often the routes are rebuilt even without a config change (provider key rotation). */
+const RECOMPILE_MS = 5 * 60_000;
+/** Upper bound on waiting for breaker writes at the end of an invocation. */
+const FLUSH_BOUND_MS = 300;
+
+/**
+ * The composition root on Lambda, shared by the proxy and the health checker. Everything is
+ * created at init — clients, the first SSM read, the route compilation — so the first request
+ * after a cold start waits only for what is still in flight.
+ */
+export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = {}): AwsRuntime {
+  const parameterName = required(env, 'UNDERSTUDY_CONFIG_PARAMETER');
+  const bundled = required(env, 'UNDERSTUDY_BUNDLED_CONFIG');
+  const table = required(env, 'UNDERSTUDY_BREAKER_TABLE');
+  const keysPath = env.UNDERSTUDY_KEYS_PATH ?? '/understudy/keys';
+  const clock = overrides.clock ?? systemClock;
+  const telemetry = overrides.telemetry ?? new EmfTelemetry();
+  const ssm = overrides.ssm ?? new SSMClient({});
+  const secrets = new SsmSecrets({ client: ssm, env, telemetry, clock });
+
+  let routes: Routes | undefined;
+  let source: SsmConfigSource | undefined;
+  let compiled = 0;
+  let compiledAt = 0;
+  const compile = async (config: Config): Promise<void> => {
+    const ticket = ++compiled;
+    compiledAt = clock.now();
+    const next = await compileRoutes(config, secrets, providerDialects);
+    // A slower compilation of an older document must not replace a newer one.
+    if (ticket !== compiled) return;
+    routes = next;
+    for (const warning of next.warnings) telemetry.log('warn', warning);
+  };
+  const targets = () => [...new Set([...(routes?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
+
+  const breakers = new DynamoBreakerStore({
+    client: overrides.dynamo ?? createBreakerClient(),
+    table,
+    clock,
+    telemetry,
+    targets,
+    ...(overrides.random ? { random: overrides.random } : {}),
+  });
+
+  const current = (): Routes => {
+    const config = source?.current();
+    // Provider keys are resolved at compilation: recompile now and then so a rotated key is seen.
+    if (config && clock.now() - compiledAt > RECOMPILE_MS) void compile(config).catch(() => {});
+    return routes!;
+  };
+
+  const ready = (async () => {
+    source = await SsmConfigSource.create({
+      client: ssm,
+      parameterName,
+      bundled,
+      telemetry,
+      clock,
+      onChange: (config) => void compile(config).catch((error: unknown) => telemetry.log('error', 'route compilation failed', { error: String(error) })),
+    });
+    await compile(source.current());
+    return createProxy({
+      routes: current,
+      breakers,
+      upstream: overrides.upstream ?? fetchUpstream,
+      telemetry,
+      clock,
+      ...(overrides.random ? { random: overrides.random } : {}),
+      ingress: ingressDialects,
+      ...(env.UNDERSTUDY_AUTH_MODE === 'aws-iam' ? {} : { authorize: ssmAuthorize({ client: ssm, keysPath, telemetry, clock }) }),
+    });
+  })();
+  // Surfaced by the first request that awaits it; never an unhandled rejection at init.
+  ready.catch(() => {});
+
+  return {
+    ready: () => ready,
+    routes: current,
+    breakers,
+    telemetry,
+    clock,
+    async afterRequest() {
+      await breakers.flush(FLUSH_BOUND_MS);
+      telemetry.flush?.();
+    },
+  };
+}
+
+function required(env: AwsEnvironment, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set: the stack sets it on every function`);
+  return value;
+}

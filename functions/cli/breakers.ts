@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { createBreakerTable } from '../adapters/create-breaker-table.ts';
+import { createBreakerClient, DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
+import { parseConfigText } from '../config/load.ts';
+import { systemClock, type BreakerSnapshot, type ForcedMode } from '../core/ports.ts';
+import { targetKey } from '../core/runtime.ts';
+import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOutput } from './args.ts';
+
+/**
+ * The breakers' operator verbs, against a DynamoDB table (`--table`, or UNDERSTUDY_BREAKER_TABLE)
+ * or a running local server (`--url`):
+ *   npm run breakers -- list                     every target's state
+ *   npm run breakers -- force-open TARGET        drain a target (provider/model)
+ *   npm run breakers -- force-closed TARGET      ignore its breaker
+ *   npm run breakers -- auto TARGET              back to the breaker's own decisions
+ *   npm run breakers -- create-table NAME        a table with the stack's schema (local use, tests)
+ * A forced state is stored: every instance obeys it within its one-second read cache.
+ */
+
+const USAGE = `usage: npm run breakers -- list | force-open TARGET | force-closed TARGET | auto TARGET | create-table NAME
+  --table NAME   a DynamoDB breaker table (or UNDERSTUDY_BREAKER_TABLE; AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB honoured)
+  --url URL      a running local server instead (e.g. http://127.0.0.1:8787)
+  --config FILE  the targets to list from a table (default understudy.config.yaml)`;
+
+const MODES: Record<string, ForcedMode> = { 'force-open': 'open', 'force-closed': 'closed', auto: 'auto' };
+
+export async function runBreakersCli(argv: readonly string[], io: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const args = parseArgs(argv);
+  if ('error' in args) return fail(io, args.error);
+  const unknown = unknownOptions(args, ['table', 'url', 'config']);
+  if (unknown.length > 0) return fail(io, `unknown option ${unknown.join(', ')}\n${USAGE}`);
+  const [command, subject] = args.positional;
+  const url = args.options.get('url');
+  const table = args.options.get('table') ?? env.UNDERSTUDY_BREAKER_TABLE;
+  try {
+    if (command === 'create-table' && subject) {
+      const result = await createBreakerTable(createBreakerClient(), subject);
+      io.out(result === 'created' ? `created table ${subject}` : `table ${subject} already exists`);
+      return 0;
+    }
+    if (command === 'list' && !subject) {
+      const breakers = url ? await listFromServer(url) : await store(table, args.options.get('config'))?.list();
+      if (!breakers) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
+      io.out(render(breakers));
+      return 0;
+    }
+    const mode = command ? MODES[command] : undefined;
+    if (mode && subject && /^[^/\s]+\/\S+$/.test(subject)) {
+      if (url) await forceOnServer(url, subject, mode);
+      else {
+        const target = store(table, args.options.get('config'));
+        if (!target) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
+        await target.force(subject, mode);
+      }
+      io.out(`${subject}: forced ${mode}`);
+      return 0;
+    }
+    return fail(io, USAGE);
+  } catch (error) {
+    return fail(io, errorText(error));
+  }
+}
+
+function store(table: string | undefined, configPath = 'understudy.config.yaml'): DynamoBreakerStore | undefined {
+  if (!table) return undefined;
+  return new DynamoBreakerStore({ client: createBreakerClient(), table, clock: systemClock, timeoutMs: 5_000, targets: () => configuredTargets(configPath) });
+}
+
+function configuredTargets(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return [];
+  }
+  const parsed = parseConfigText(text);
+  if (!parsed.ok) return [];
+  return [...new Set(Object.values(parsed.config.aliases).flatMap((alias) => alias.targets.map((t) => targetKey(t.provider, t.model))))];
+}
+
+async function listFromServer(url: string): Promise<BreakerSnapshot[]> {
+  const response = await fetch(new URL('/admin/breakers', url));
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { breakers: BreakerSnapshot[] }).breakers;
+}
+
+async function forceOnServer(url: string, target: string, mode: ForcedMode): Promise<void> {
+  const response = await fetch(new URL(`/admin/breakers/${target}`, url), { method: 'POST', body: JSON.stringify({ mode }), headers: { 'content-type': 'application/json' } });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+}
+
+function render(breakers: BreakerSnapshot[]): string {
+  if (breakers.length === 0) return 'no breakers yet';
+  const now = Date.now();
+  const rows = breakers.map((b) => [
+    b.target,
+    b.forced === 'auto' ? b.state : `${b.state} (forced ${b.forced})`,
+    b.state === 'open' && b.openUntil > now ? `${Math.ceil((b.openUntil - now) / 1000)} s` : '-',
+    `${b.windowFailures}/${b.windowCalls}`,
+    String(b.consecutiveFailures),
+    String(b.generation),
+  ]);
+  const header = ['target', 'state', 'reopens in', 'failures/calls', 'in a row', 'generation'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function fail(io: CliOutput, message: string): number {
+  io.err(message);
+  return 1;
+}
+
+if (isMain(import.meta.url)) process.exitCode = await runBreakersCli(process.argv.slice(2));
