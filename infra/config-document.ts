@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseConfigText } from '../functions/config/load.ts';
+import { parseConfigText } from '../functions/config/parse-text.ts';
 import type { Config } from '../functions/config/schema.ts';
 
 /** The configuration as the stack deploys it: validated at synth, serialised once. */

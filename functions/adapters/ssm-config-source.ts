@@ -1,5 +1,5 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parseConfigText, validateConfig } from '../config/load.ts';
+import { parseConfigJson, validateConfig } from '../config/load.ts';
 import { METRICS } from '../config/metric-names.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
@@ -112,7 +112,7 @@ export class SsmConfigSource {
     this.schedule();
     if (text === this.text) return 'unchanged';
 
-    const parsed = parseConfigText(text);
+    const parsed = parseConfigJson(text);
     if (!parsed.ok) {
       telemetry.metric(METRICS.configRejected, 1);
       telemetry.log('error', `configuration in ${parameterName} rejected, keeping the last good copy: ${parsed.errors.join('; ')}`, {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createBreakerTable } from '../adapters/create-breaker-table.ts';
 import { createBreakerClient, DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
-import { parseConfigText } from '../config/load.ts';
+import { parseConfigText } from '../config/parse-text.ts';
 import { systemClock, type BreakerSnapshot, type ForcedMode } from '../core/ports.ts';
 import { targetKey } from '../core/runtime.ts';
 import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOutput } from './args.ts';

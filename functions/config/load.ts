@@ -1,4 +1,3 @@
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 
@@ -31,13 +30,13 @@ function unknownProviders(document: unknown): string[] {
   return errors;
 }
 
-/** Parses YAML or JSON text (JSON is YAML) and validates it. */
-export function parseConfigText(text: string): ConfigResult {
+/** Parses a JSON document (the deployed form, in SSM) and validates it. */
+export function parseConfigJson(text: string): ConfigResult {
   let document: unknown;
   try {
-    document = parseYaml(text);
+    document = JSON.parse(text);
   } catch (error) {
-    return { ok: false, errors: [`not valid YAML or JSON: ${(error as Error).message}`] };
+    return { ok: false, errors: [`not valid JSON: ${(error as Error).message}`] };
   }
   return validateConfig(document);
 }

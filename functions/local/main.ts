@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config/defaults.ts';
-import { parseConfigText } from '../config/load.ts';
+import { parseConfigText } from '../config/parse-text.ts';
 import { isLoopbackHost } from '../config/schema.ts';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import type { Config } from '../config/schema.ts';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseConfigText, validateConfig } from '../../functions/config/load.ts';
+import { validateConfig } from '../../functions/config/load.ts';
+import { parseConfigText } from '../../functions/config/parse-text.ts';
 import { DEFAULT_POLICY } from '../../functions/config/defaults.ts';
 
 describe('configuration', () => {

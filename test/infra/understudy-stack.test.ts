@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../functions/config/load.ts';
+import { parseConfigText } from '../../functions/config/parse-text.ts';
 import { buildStack, NO_BEDROCK_CONFIG, resourcesOf, TEST_CONFIG, writeConfig, type Built } from './stack-fixture.ts';
 
 function validatedJson(text: string): string {
