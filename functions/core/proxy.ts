@@ -57,7 +57,8 @@ export function createProxy(deps: ProxyDeps) {
   async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
     const started = deps.clock.now();
     const url = new URL(request.url);
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    // Base URLs copied with a trailing slash give `//v1/…`: the same route.
+    const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
     const route = path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
     const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : deps.ingress.openai;
     const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });

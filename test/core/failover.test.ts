@@ -363,6 +363,13 @@ describe("the proxy's own errors, in OpenAI's format", () => {
     expect(models.data.map((m) => m.id)).toEqual(['default-model']);
     expect(await (await fetch(`${h.proxy.url}/healthz`)).json()).toEqual({ status: 'ok' });
   });
+
+  it('a base URL copied with a trailing slash (`//v1/…`) reaches the same route', async () => {
+    const h = await chain([await fake(() => ok())]);
+    const response = await fetch(`${h.proxy.url}//v1/models`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { data: { id: string }[] }).data[0]?.id).toBe('default-model');
+  });
 });
 
 describe('breakers end to end, under a hand-moved clock', () => {
