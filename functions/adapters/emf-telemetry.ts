@@ -38,6 +38,14 @@ export class EmfTelemetry implements Telemetry {
       if (record.timeToFirstTokenMs !== undefined) m.addMetric(METRICS.timeToFirstToken, MetricUnit.Milliseconds, record.timeToFirstTokenMs);
       m.addMetric(METRICS.duration, MetricUnit.Milliseconds, record.durationMs);
     });
+    if (record.status >= 400 || record.truncated) {
+      const reason = record.truncated ? 'truncated' : (record.errorType ?? String(record.status));
+      this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.reason]: reason }, (m) => m.addMetric(METRICS.errorsByReason, MetricUnit.Count, 1));
+    }
+    if (failedOver && served && tried[0]) {
+      const to = `${served.provider}/${served.model}`;
+      this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.from]: tried[0], [DIMENSIONS.to]: to }, (m) => m.addMetric(METRICS.failoverPaths, MetricUnit.Count, 1));
+    }
     for (const attempt of record.attempts) {
       // A skip says the breaker is open (or busy probing, or forced); a real attempt, except the
       // panic one, says it let traffic through. Both feed the BreakerOpen gauge the L2 alarm reads.

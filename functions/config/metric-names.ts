@@ -20,6 +20,10 @@ export const METRICS = {
   /** Failed after the commit point: the client got an in-band error. */
   truncated: 'Truncated',
   timeToFirstToken: 'TimeToFirstToken',
+  /** Dimensions { Alias, Reason }: errors by their type (`overloaded`, `invalid_request`, `truncated` …). */
+  errorsByReason: 'ErrorsByReason',
+  /** Dimensions { Alias, From, To }: which target handed over to which. */
+  failoverPaths: 'FailoverPath',
   duration: 'Duration',
   // Per attempt, dimensions { Target } (provider/model)
   attemptSuccesses: 'AttemptSuccesses',
@@ -44,4 +48,4 @@ export const METRICS = {
   providerKeyMissing: 'ProviderKeyMissing',
 } as const;
 
-export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider' } as const;
+export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider', reason: 'Reason', from: 'From', to: 'To' } as const;
