@@ -115,6 +115,8 @@ export class SsmConfigSource {
     const parsed = parseConfigJson(text);
     if (!parsed.ok) {
       telemetry.metric(METRICS.configRejected, 1);
+      // The stack's L1 alarm watches ConfigSourceDegraded: a rejected push needs the operator too.
+      telemetry.metric(METRICS.configSourceDegraded, 1);
       telemetry.log('error', `configuration in ${parameterName} rejected, keeping the last good copy: ${parsed.errors.join('; ')}`, {
         parameter: parameterName,
         version,

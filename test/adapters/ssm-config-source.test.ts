@@ -121,6 +121,7 @@ describe('SsmConfigSource', () => {
     expect(modelOf(source.current())).toBe('good');
     expect(changes.map(modelOf)).toEqual(['good']);
     expect(telemetry.count(METRICS.configRejected)).toBe(1);
+    expect(telemetry.count(METRICS.configSourceDegraded)).toBe(1);
     const error = telemetry.logs.find((l) => l.level === 'error');
     expect(error?.message).toContain('aliases.a.targets[1].provider: unknown provider "typo"');
     expect(error?.fields).toMatchObject({ parameter: PARAMETER, version: 2 });
