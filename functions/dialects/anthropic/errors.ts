@@ -1,8 +1,8 @@
 import type { Failure, FailureKind } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
+import { readErrorBody } from '../shared/error-body.ts';
 
 /** Error bodies are read up to this size: enough for any JSON error, bounded against a runaway body. */
-const MAX_ERROR_BYTES = 64 * 1024;
 
 /** Messages of an exhausted account rather than a transient limit (Anthropic sends them as 400 or 429). */
 const ACCOUNT_EXHAUSTED = /credit balance|billing|spend limit|usage limit|insufficient (funds|credit)/i;
@@ -59,33 +59,9 @@ export function streamFailure(error: AnthropicErrorObject = {}): Failure {
   return failure;
 }
 
-async function readBounded(response: Response): Promise<string> {
-  const body = response.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let out = '';
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      out += decoder.decode(value, { stream: true });
-      if (size >= MAX_ERROR_BYTES) {
-        await reader.cancel();
-        break;
-      }
-    }
-  } catch {
-    // The body broke off: classify what arrived (often just the status).
-  }
-  return out.slice(0, MAX_ERROR_BYTES);
-}
-
 /** Reads (bounded) and classifies a non-2xx response. */
 export async function failureFromResponse(response: Response): Promise<Failure> {
-  const raw = await readBounded(response);
+  const raw = await readErrorBody(response);
   let error: AnthropicErrorObject | undefined;
   try {
     const parsed = JSON.parse(raw) as { error?: unknown };

@@ -1,6 +1,5 @@
-import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect, ProviderIO } from '../../ir/dialect.ts';
-import type { Failure } from '../../ir/failure.ts';
-import { connectFailure } from '../shared/http-failure.ts';
+import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
+import { thrownFailure } from '../shared/http-failure.ts';
 import { buildAnthropicRequest } from './build-request.ts';
 import { baseUrl, headers } from './endpoint.ts';
 import { createAnthropicEncoder } from './encode-stream.ts';
@@ -19,11 +18,6 @@ export const anthropicIngress: IngressDialect = {
   createEncoder: createAnthropicEncoder,
 };
 
-function thrown(error: unknown, io: ProviderIO): Failure {
-  // After an abort the attempt loop labels the failure (a watchdog, or the client left).
-  return io.signal.aborted ? { kind: 'connect', message: 'request aborted before Anthropic answered' } : connectFailure(error);
-}
-
 /** Anthropic's Messages API (`POST /v1/messages`, always streamed). */
 export const anthropicProvider: ProviderDialect = {
   dialect: 'anthropic',
@@ -41,7 +35,7 @@ export const anthropicProvider: ProviderDialect = {
         signal: io.signal,
       });
     } catch (error) {
-      return { ok: false, failure: thrown(error, io) };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'Anthropic') };
     }
     if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
     const body = response.body;
@@ -61,7 +55,7 @@ export const anthropicProvider: ProviderDialect = {
       await response.arrayBuffer();
       return { ok: true, latencyMs: latency() };
     } catch (error) {
-      return { ok: false, failure: thrown(error, io), latencyMs: latency() };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'Anthropic'), latencyMs: latency() };
     }
   },
 };

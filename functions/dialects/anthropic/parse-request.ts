@@ -2,6 +2,7 @@ import { type ClientError, clientError } from '../../ir/client-error.ts';
 import type { ParseResult } from '../../ir/dialect.ts';
 import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
 import { REDACTED_PREFIX } from './redacted-thinking.ts';
+import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
 /**
  * Top-level fields the IR models (read below). Everything else (metadata, service_tier,
@@ -11,35 +12,6 @@ import { REDACTED_PREFIX } from './redacted-thinking.ts';
  * silently: the IR has no cache hints, and a prompt without them is still the same prompt.
  */
 const MODELLED = new Set(['model', 'messages', 'system', 'max_tokens', 'stream', 'stop_sequences', 'temperature', 'top_p', 'top_k', 'tools', 'tool_choice', 'thinking']);
-
-/** A bad field: thrown inside this module only, turned into a 400 value by `parseAnthropicRequest`. */
-class BadParam extends Error {
-  readonly param: string | undefined;
-  constructor(message: string, param?: string) {
-    super(message);
-    this.param = param;
-  }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
-function optionalNumber(body: Json, key: string, check: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadParam(`${key} must be a number, got ${describe(value)}`, key);
-  if (check.integer && !Number.isInteger(value)) throw new BadParam(`${key} must be an integer`, key);
-  if (check.min !== undefined && value < check.min) throw new BadParam(`${key} must be at least ${check.min}`, key);
-  if (check.max !== undefined && value > check.max) throw new BadParam(`${key} must be at most ${check.max}`, key);
-  return value;
-}
 
 function blocksOf(content: unknown, param: string): Json[] {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];

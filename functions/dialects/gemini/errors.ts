@@ -2,6 +2,7 @@ import type { Failure, FailureKind } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
 import { retryAfterMs } from '../shared/retry-after.ts';
 import type { GeminiErrorBody } from './wire-types.ts';
+import { readErrorBody } from '../shared/error-body.ts';
 
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
 const QUOTA_FAILURE = 'type.googleapis.com/google.rpc.QuotaFailure';
@@ -61,12 +62,7 @@ function dailyQuota(details: NonNullable<GeminiErrorBody['details']>): boolean {
 
 /** Reads and classifies an HTTP error response. */
 export async function failureFromResponse(response: Response): Promise<Failure> {
-  let text = '';
-  try {
-    text = await response.text();
-  } catch {
-    // The body broke off: classify on the status alone.
-  }
+  const text = await readErrorBody(response);
   let error: GeminiErrorBody | undefined;
   try {
     const parsed = JSON.parse(text) as { error?: GeminiErrorBody } | { error?: GeminiErrorBody }[];

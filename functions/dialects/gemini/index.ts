@@ -1,6 +1,5 @@
-import type { OpenResult, ProbeResult, ProviderDialect, ProviderIO, TargetCall } from '../../ir/dialect.ts';
-import type { Failure } from '../../ir/failure.ts';
-import { connectFailure } from '../shared/http-failure.ts';
+import type { OpenResult, ProbeResult, ProviderDialect, TargetCall } from '../../ir/dialect.ts';
+import { thrownFailure } from '../shared/http-failure.ts';
 import { buildGeminiRequest } from './build-request.ts';
 import { failureFromResponse } from './errors.ts';
 import { parseGeminiStream } from './parse-stream.ts';
@@ -20,11 +19,6 @@ function headers(target: TargetCall, json: boolean): Record<string, string> {
   };
 }
 
-function thrown(error: unknown, io: ProviderIO): Failure {
-  // After an abort the attempt loop labels the failure (a watchdog, or the client left).
-  return io.signal.aborted ? { kind: 'connect', message: 'request aborted before Gemini answered' } : connectFailure(error);
-}
-
 /** Google Gemini through the Generative Language API (`streamGenerateContent?alt=sse`). */
 export const geminiProvider: ProviderDialect = {
   dialect: 'gemini',
@@ -38,7 +32,7 @@ export const geminiProvider: ProviderDialect = {
     try {
       response = await io.fetch(url, { method: 'POST', headers: headers(target, true), body: JSON.stringify(built.body), redirect: 'error', signal: io.signal });
     } catch (error) {
-      return { ok: false, failure: thrown(error, io) };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'Gemini') };
     }
     if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
     const body = response.body;
@@ -57,7 +51,7 @@ export const geminiProvider: ProviderDialect = {
       await response.arrayBuffer();
       return { ok: true, latencyMs: latency() };
     } catch (error) {
-      return { ok: false, failure: thrown(error, io), latencyMs: latency() };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'Gemini'), latencyMs: latency() };
     }
   },
 };

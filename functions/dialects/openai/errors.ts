@@ -1,9 +1,9 @@
 import type { Failure } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
 import type { OpenAiErrorBody, OpenAiErrorObject } from './wire-types.ts';
+import { readErrorBody } from '../shared/error-body.ts';
 
 /** Error bodies are read up to this size: enough for any JSON error, bounded against a runaway body. */
-const MAX_ERROR_BYTES = 64 * 1024;
 
 const CONTEXT_LENGTH = /context_length_exceeded|maximum context length|context window|too many tokens|prompt is too long/i;
 const CONTENT_POLICY = /content_policy_violation|content_filter|ResponsibleAIPolicyViolation|safety system/i;
@@ -69,33 +69,9 @@ export function classifyOpenAiError(status: number, headers: Headers, details: E
   return failure;
 }
 
-async function readBounded(response: Response): Promise<string> {
-  const body = response.body;
-  if (!body) return '';
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let out = '';
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      out += decoder.decode(value, { stream: true });
-      if (size >= MAX_ERROR_BYTES) {
-        await reader.cancel();
-        break;
-      }
-    }
-  } catch {
-    // The body broke off: classify what arrived (often just the status).
-  }
-  return out.slice(0, MAX_ERROR_BYTES);
-}
-
 /** Reads (bounded) and classifies a non-2xx response. */
 export async function failureFromResponse(response: Response): Promise<Failure> {
-  const raw = await readBounded(response);
+  const raw = await readErrorBody(response);
   let details: ErrorDetails | undefined;
   try {
     details = errorDetails(JSON.parse(raw) as OpenAiErrorBody);

@@ -1,6 +1,5 @@
-import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect, ProviderIO } from '../../ir/dialect.ts';
-import type { Failure } from '../../ir/failure.ts';
-import { connectFailure } from '../shared/http-failure.ts';
+import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
+import { thrownFailure } from '../shared/http-failure.ts';
 import { buildOpenAiRequest } from './build-request.ts';
 import { createOpenAiEncoder } from './encode-stream.ts';
 import { failureFromResponse } from './errors.ts';
@@ -18,11 +17,6 @@ export const openaiIngress: IngressDialect = {
   renderAnswer: renderOpenAiAnswer,
   createEncoder: createOpenAiEncoder,
 };
-
-function thrown(error: unknown, io: ProviderIO): Failure {
-  // After an abort the attempt loop labels the failure (a watchdog, or the client left).
-  return io.signal.aborted ? { kind: 'connect', message: 'request aborted before the provider answered' } : connectFailure(error);
-}
 
 /**
  * OpenAI and every OpenAI-compatible vendor (Azure, Groq, Mistral, DeepSeek, OpenRouter, Ollama …)
@@ -44,7 +38,7 @@ export const openaiProvider: ProviderDialect = {
         signal: io.signal,
       });
     } catch (error) {
-      return { ok: false, failure: thrown(error, io) };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'the provider') };
     }
     if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
     const body = response.body;
@@ -74,7 +68,7 @@ export const openaiProvider: ProviderDialect = {
       await response.arrayBuffer();
       return { ok: true, latencyMs: latency() };
     } catch (error) {
-      return { ok: false, failure: thrown(error, io), latencyMs: latency() };
+      return { ok: false, failure: thrownFailure(error, io.signal, 'the provider'), latencyMs: latency() };
     }
   },
 };

@@ -11,6 +11,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../../ir/request.ts';
+import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
 /**
  * Top-level fields the IR models (read below). Everything else (logprobs, top_logprobs,
@@ -40,35 +41,6 @@ const MODELLED = new Set([
 ]);
 
 const EFFORTS = new Set(['minimal', 'low', 'medium', 'high']);
-
-/** A bad field: thrown inside this module only, turned into a 400 value by `parseOpenAiRequest`. */
-class BadParam extends Error {
-  readonly param: string | undefined;
-  constructor(message: string, param?: string) {
-    super(message);
-    this.param = param;
-  }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-}
-
-function optionalNumber(body: Json, key: string, check: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new BadParam(`${key} must be a number, got ${describe(value)}`, key);
-  if (check.integer && !Number.isInteger(value)) throw new BadParam(`${key} must be an integer`, key);
-  if (check.min !== undefined && value < check.min) throw new BadParam(`${key} must be at least ${check.min}`, key);
-  if (check.max !== undefined && value > check.max) throw new BadParam(`${key} must be at most ${check.max}`, key);
-  return value;
-}
 
 function optionalBoolean(body: Json, key: string, param = key): boolean | undefined {
   const value = body[key];

@@ -39,3 +39,11 @@ export function connectFailure(error: unknown): Failure {
   const code = cause?.code ?? (error as { code?: string })?.code;
   return { kind: 'connect', message: `connection failed${code ? ` (${code})` : ''}`, ...(code ? { providerCode: code } : {}) };
 }
+
+/**
+ * A thrown provider call as a failure value. After an abort the attempt loop labels the failure
+ * itself (a watchdog fired, or the client left), so the cause here is only a placeholder.
+ */
+export function thrownFailure(error: unknown, signal: AbortSignal, provider: string): Failure {
+  return signal.aborted ? { kind: 'connect', message: `request aborted before ${provider} answered` } : connectFailure(error);
+}
