@@ -80,6 +80,7 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       model: target.model,
       outcome: 'buffered' in result ? '200' : outcomeLabel(result),
       durationMs: clock.now() - started,
+      ...(admission.decision === 'probe' ? { probe: true } : {}),
       ...(panic ? { panic: true } : {}),
     };
     records.push(record);

@@ -92,6 +92,9 @@ export interface AttemptRecord {
   /** HTTP status or outcome tag: `200`, `503`, `reset`, `header-timeout`, `skipped-open` … */
   outcome: string;
   durationMs: number;
+  /** The one attempt a half-open breaker let through to test the target. */
+  probe?: boolean;
+  /** Every target was open: this attempt went to the one that reopens first (RELIABILITY.md §2). */
   panic?: boolean;
 }
 

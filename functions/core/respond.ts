@@ -17,9 +17,12 @@ export interface Served {
 
 const utf8 = new TextEncoder();
 
-/** Headers that name who served, shared by answers and errors. */
+/**
+ * `x-understudy-attempts`, shared by answers and errors: every target tried or skipped, in order,
+ * as `provider/model=outcome`, with `;probe` on a half-open probe and `;panic` on the all-open try.
+ */
 export function attemptsHeader(committed: Pick<Committed, 'records'>): string {
-  return committed.records.map((r) => `${r.target}=${r.outcome}`).join(',');
+  return committed.records.map((r) => `${r.target}=${r.outcome}${r.probe ? ';probe' : ''}${r.panic ? ';panic' : ''}`).join(',');
 }
 
 export function errorResponse(ingress: IngressDialect, error: ClientError, extraHeaders: Record<string, string> = {}): Response {

@@ -244,7 +244,7 @@ describe('failures before the commit point fail over invisibly', () => {
     const error = (await complete(h).catch((e: unknown) => e)) as APIError;
     expect(error.status).toBe(503);
     expect(error.headers?.get('retry-after')).toMatch(/^\d+$/);
-    expect(error.headers?.get('x-understudy-attempts')).toBe('p1/model-p1=skipped-open,p1/model-p1=503');
+    expect(error.headers?.get('x-understudy-attempts')).toBe('p1/model-p1=skipped-open,p1/model-p1=503;panic');
     const record = await recordOf(h, 1);
     expect(record.attempts[1]).toMatchObject({ panic: true });
     expect(record.exhausted).toBe(true);
@@ -385,7 +385,7 @@ describe('breakers end to end, under a hand-moved clock', () => {
 
     p1Healthy = true;
     h.clock.advance(12_001); // past the open period, jitter included
-    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=200');
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=200;probe');
     expect((await admin()).find((b) => b.target === 'p1/model-p1')?.state).toBe('closed');
     expect(p1.requests).toHaveLength(3);
   });
@@ -395,11 +395,11 @@ describe('breakers end to end, under a hand-moved clock', () => {
     const h = await chain([p1, await fake(() => ok())], { breaker: { consecutiveFailures: 1, openMs: 10_000, maxOpenMs: 40_000 } });
     await complete(h);
     h.clock.advance(12_001);
-    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503;probe,p2/model-p2=200');
     h.clock.advance(12_001); // 20 s ± 20 % now: still open
     expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=skipped-open,p2/model-p2=200');
     h.clock.advance(12_000);
-    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503;probe,p2/model-p2=200');
   });
 
   it('obeys a state forced through the admin API until set back to auto', async () => {
