@@ -1,32 +1,71 @@
+import type { Config } from '../config/schema.ts';
 import { clientError } from '../ir/client-error.ts';
 import type { IngressDialect } from '../ir/dialect.ts';
+import { readBody } from './http-body.ts';
 import type { BreakerStore, ForcedMode } from './ports.ts';
 import { errorResponse } from './respond.ts';
 
 const MODES: readonly ForcedMode[] = ['open', 'closed', 'auto'];
-export const ADMIN_PREFIX = '/admin/breakers';
+export const ADMIN_PREFIX = '/admin';
+const BREAKERS = '/admin/breakers';
+const CONFIG = '/admin/config';
+/** An operator document is small; the bound keeps a stray upload from filling memory. */
+const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
+
+/** What replacing the running configuration gave: applied (with the operator warnings), or why not. */
+export type ConfigReplaced = { ok: true; warnings: string[] } | { ok: false; errors: string[] };
+
+/** The running configuration of the local server: readable, and replaceable in memory only. */
+export interface RunningConfig {
+  current(): Config;
+  /** Validates the whole document and swaps it in, or changes nothing. */
+  replace(document: unknown): Promise<ConfigReplaced>;
+}
 
 /**
- * The local server's operator API, used by `npm run breakers -- --url …`:
- * `GET /admin/breakers` lists every breaker; `POST /admin/breakers/<provider>/<model>` with
- * `{"mode":"open"|"closed"|"auto"}` forces one. Lambda never serves it (no caller identity there).
+ * The local server's operator API (Lambda never serves it: it has SSM and DynamoDB for that).
+ * - `GET /admin/breakers` lists every breaker; `POST /admin/breakers/<provider>/<model>` with
+ *   `{"mode":"open"|"closed"|"auto"}` forces one (`npm run breakers -- --url …`).
+ * - `GET /admin/config` returns the configuration in force; `PUT /admin/config` replaces it in
+ *   memory, the way a push to SSM replaces the deployed one (`npm run drill` uses both). The file
+ *   on disk is never written, so a restart always comes back to it.
  */
-export async function handleAdmin(request: Request, path: string, breakers: BreakerStore, ingress: IngressDialect): Promise<Response> {
-  if (path === ADMIN_PREFIX) {
-    if (request.method !== 'GET') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`), { allow: 'GET' });
-    return Response.json({ breakers: await breakers.list() });
+export async function handleAdmin(request: Request, path: string, deps: { breakers: BreakerStore; config: RunningConfig }, ingress: IngressDialect): Promise<Response> {
+  if (path === CONFIG) return handleConfig(request, deps.config, ingress);
+  if (path === BREAKERS) {
+    if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
+    return Response.json({ breakers: await deps.breakers.list() });
   }
-  if (request.method !== 'POST') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use POST`), { allow: 'POST' });
-  const target = decodeURIComponent(path.slice(ADMIN_PREFIX.length + 1));
-  let mode: unknown;
-  try {
-    mode = ((await request.json()) as { mode?: unknown }).mode;
-  } catch {
-    mode = undefined;
-  }
+  if (!path.startsWith(`${BREAKERS}/`)) return errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`));
+  if (request.method !== 'POST') return notAllowed(request, path, 'POST', ingress);
+  const target = decodeURIComponent(path.slice(BREAKERS.length + 1));
+  const mode = ((await readJson(request)) as { mode?: unknown } | undefined)?.mode;
   if (!MODES.includes(mode as ForcedMode)) {
     return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be {"mode":"open"|"closed"|"auto"}', { param: 'mode' }));
   }
-  await breakers.force(target, mode as ForcedMode);
+  await deps.breakers.force(target, mode as ForcedMode);
   return Response.json({ target, forced: mode });
+}
+
+async function handleConfig(request: Request, config: RunningConfig, ingress: IngressDialect): Promise<Response> {
+  if (request.method === 'GET') return Response.json({ config: config.current() });
+  if (request.method !== 'PUT') return notAllowed(request, CONFIG, 'GET, PUT', ingress);
+  const document = await readJson(request);
+  if (document === undefined) return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be a configuration document in JSON'));
+  const replaced = await config.replace(document);
+  if (!replaced.ok) return errorResponse(ingress, clientError(400, 'invalid_request', `configuration rejected, nothing changed: ${replaced.errors.join('; ')}`));
+  return Response.json({ applied: true, warnings: replaced.warnings });
+}
+
+function notAllowed(request: Request, path: string, allow: string, ingress: IngressDialect): Response {
+  return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow}`), { allow });
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  try {
+    const body = await readBody(request, MAX_ADMIN_BODY_BYTES);
+    return body.ok ? JSON.parse(body.text) : undefined;
+  } catch {
+    return undefined;
+  }
 }

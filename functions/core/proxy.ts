@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
-import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
+import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { readBody } from './http-body.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
@@ -18,8 +18,8 @@ export interface ProxyDeps {
   random?: () => number;
   /** Ingress dialects by route: `/v1/chat/completions` → openai, `/v1/messages` → anthropic. */
   ingress: { openai: IngressDialect; anthropic: IngressDialect };
-  /** Serve `GET /admin/breakers` (the local server only). */
-  admin?: boolean;
+  /** Serve the operator API under `/admin/` (the local server only): breakers and the running config. */
+  admin?: { config: RunningConfig };
   /**
    * Checks the caller's proxy API key (core/client-keys.ts). Absent: no authentication (the local
    * server on loopback only). `aliases`, when given, limits which aliases the key may call.
@@ -59,7 +59,7 @@ export function createProxy(deps: ProxyDeps) {
     const url = new URL(request.url);
     // Base URLs copied with a trailing slash give `//v1/…`: the same route.
     const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
-    const route = path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
+    const route = path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
     const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : deps.ingress.openai;
     const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });
 
@@ -77,7 +77,7 @@ export function createProxy(deps: ProxyDeps) {
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
     // The operator API needs a key like any other route (and serves only the local server).
-    if (route === 'admin') return immediate(await handleAdmin(request, path, deps.breakers, ingress));
+    if (route === 'admin') return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config }, ingress));
     if (route === 'models') return immediate(listModels(deps.routes(), request.headers.has('anthropic-version'), access.aliases));
     return serve(request, route === 'chat' ? deps.ingress.openai : deps.ingress.anthropic, options, started, access.aliases);
   }
@@ -189,7 +189,6 @@ const ROUTES: Record<string, 'chat' | 'messages' | 'models' | 'healthz' | 'admin
   '/v1/messages': 'messages',
   '/v1/models': 'models',
   '/healthz': 'healthz',
-  '/admin/breakers': 'admin',
 };
 
 function listModels(routes: Routes, anthropic: boolean, allowed?: string[]): Response {

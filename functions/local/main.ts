@@ -7,7 +7,7 @@ import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Telemetry } from '../core/ports.ts';
 import type { Routes } from '../core/runtime.ts';
-import { startLocalServer } from './server.ts';
+import { startLocalServer, type LocalServer } from './server.ts';
 
 /** `npm start`: the proxy as a plain Node server, by default on 127.0.0.1:8787. */
 async function main(): Promise<number> {
@@ -51,9 +51,9 @@ async function main(): Promise<number> {
   const table = values['breaker-table'] ?? process.env.UNDERSTUDY_BREAKER_TABLE;
   const telemetry = new ConsoleTelemetry();
   // The store lists the configured targets, known once the server has compiled its routes.
-  const compiled: { routes?: Routes } = {};
+  const started: { server?: LocalServer } = {};
   // The AWS SDK is loaded only when asked for: a plain local start stays fast.
-  const breakers = table ? await dynamoBreakers(table, telemetry, () => compiled.routes) : undefined;
+  const breakers = table ? await dynamoBreakers(table, telemetry, () => started.server?.routes) : undefined;
   const ssm = keysPath || usesSsm(parsed.config) ? await ssmAdapters(keysPath, telemetry) : undefined;
   const local = await startLocalServer({
     config: parsed.config,
@@ -64,7 +64,7 @@ async function main(): Promise<number> {
     ...(ssm?.secrets ? { secrets: ssm.secrets } : {}),
     ...(ssm?.authorize ? { authorize: ssm.authorize } : {}),
   });
-  compiled.routes = local.routes;
+  started.server = local;
   for (const warning of local.routes.warnings) process.stderr.write(`warning: ${warning}\n`);
   const usable = [...local.routes.aliases.values()].filter((a) => a.targets.length > 0);
   if (usable.length === 0) {

@@ -4,7 +4,9 @@ import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import { envSecrets } from '../adapters/env-secrets.ts';
 import { fetchUpstream } from '../adapters/fetch-upstream.ts';
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
+import { validateConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import type { RunningConfig } from '../core/admin.ts';
 import { MemoryBreakerStore } from '../core/breaker/memory-store.ts';
 import { systemClock, type BreakerStore, type Clock, type Secrets, type Telemetry, type Upstream } from '../core/ports.ts';
 import { createProxy, type ProxyDeps } from '../core/proxy.ts';
@@ -28,7 +30,8 @@ export interface LocalServerOptions {
 
 export interface LocalServer {
   url: string;
-  routes: Routes;
+  /** The routes in force (replaced by `PUT /admin/config`). */
+  readonly routes: Routes;
   breakers: BreakerStore;
   server: Server;
   close(): Promise<void>;
@@ -38,7 +41,19 @@ export interface LocalServer {
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const clock = options.clock ?? systemClock;
   const telemetry = options.telemetry ?? new ConsoleTelemetry();
-  const routes = await compileRoutes(options.config, options.secrets ?? envSecrets(process.env), providerDialects);
+  const secrets = options.secrets ?? envSecrets(process.env);
+  let routes = await compileRoutes(options.config, secrets, providerDialects);
+  const running: RunningConfig = {
+    current: () => routes.config,
+    async replace(document) {
+      const validated = validateConfig(document);
+      if (!validated.ok) return validated;
+      routes = await compileRoutes(validated.config, secrets, providerDialects);
+      for (const warning of routes.warnings) telemetry.log('warn', warning);
+      telemetry.log('info', 'configuration replaced through the admin API');
+      return { ok: true, warnings: routes.warnings };
+    },
+  };
   const breakers =
     options.breakers ??
     new MemoryBreakerStore({
@@ -56,7 +71,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     clock,
     ...(options.random ? { random: options.random } : {}),
     ingress: ingressDialects,
-    admin: true,
+    admin: { config: running },
     ...(options.authorize ? { authorize: options.authorize } : {}),
   });
   const server = createServer({ noDelay: true, keepAlive: true }, nodeHandler(proxy.handle));
@@ -68,7 +83,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
-    routes,
+    get routes() {
+      return routes;
+    },
     breakers,
     server,
     close: () =>
