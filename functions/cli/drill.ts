@@ -1,0 +1,167 @@
+import { parseArgs } from 'node:util';
+import { DrillClient, type DrillDialect } from '../drill/client.ts';
+import { adminConfigControl, type ConfigControl } from '../drill/config-control.ts';
+import type { AlarmReader } from '../drill/alarms.ts';
+import { renderHeader, renderStep, renderSummary, type DrillReport } from '../drill/report.ts';
+import { runDrill } from '../drill/run-drill.ts';
+import { errorText, isMain, processOutput, type CliOutput } from './args.ts';
+
+/**
+ * `npm run drill -- --url URL [--alias NAME] [--key KEY]`: a scripted game day against a running
+ * proxy (functions/drill/run-drill.ts). Locally the fault goes through the server's /admin/config;
+ * against a deployed stack through the config parameter (`--parameter`), with the alarm states
+ * read when `--stack` names the stack. Exit 0 when every step passed, 1 when one failed, 2 for a
+ * usage error, 130 when interrupted (after restoring what it changed).
+ */
+
+const USAGE = `usage: npm run drill -- --url URL [--alias NAME] [--key KEY] [options]
+  --url URL          the proxy: a local server (http://127.0.0.1:8787) or a deployed function URL
+  --alias NAME       the alias to drill (default default-model)
+  --key KEY          a proxy API key for that alias (or UNDERSTUDY_DRILL_KEY), when the proxy checks keys
+  --dialect D        the client format to speak: openai (default) or anthropic
+  --parameter NAME   inject the fault through this SSM config parameter (a deployed stack, e.g. /understudy/config);
+                     without it, through the local server's /admin/config
+  --stack NAME       also check the stack's L2 alarm: ALARM during the fault, OK after (CloudWatch)
+  --allow-shared     inject even when the primary's provider serves other aliases (a real game day)
+  --json             print the report as JSON on stdout (the text report goes to stderr)
+  --interval-ms N    pause between requests while waiting for a change (default 1000; 2000 with --parameter)
+  --baseline N       requests the primary must serve before the fault (default 3)`;
+
+/** Breaker state is cached for 1 s per instance on AWS: a few more failures may land before all see it open. */
+const FLEET_OPEN_SLACK = 3;
+
+export interface DrillCliDeps {
+  io?: CliOutput;
+  env?: NodeJS.ProcessEnv;
+  /** Aborts the drill (Ctrl-C); what it changed is restored before it returns. */
+  signal?: AbortSignal;
+  /** The live status line (a TTY); absent: only step starts are printed. */
+  status?: (line: string) => void;
+  /** Test seams for the AWS-side adapters. */
+  control?: ConfigControl;
+  alarms?: AlarmReader;
+}
+
+export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = {}): Promise<number> {
+  const io = deps.io ?? processOutput;
+  const env = deps.env ?? process.env;
+  let values;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        url: { type: 'string' },
+        alias: { type: 'string' },
+        key: { type: 'string' },
+        dialect: { type: 'string' },
+        parameter: { type: 'string' },
+        stack: { type: 'string' },
+        'allow-shared': { type: 'boolean' },
+        json: { type: 'boolean' },
+        'interval-ms': { type: 'string' },
+        baseline: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return usage(io, errorText(error));
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (!values.url) return usage(io, 'missing --url');
+  try {
+    new URL(values.url);
+  } catch {
+    return usage(io, `--url "${values.url}" is not a URL`);
+  }
+  const dialect = (values.dialect ?? 'openai') as DrillDialect;
+  if (dialect !== 'openai' && dialect !== 'anthropic') return usage(io, `--dialect must be openai or anthropic, not "${values.dialect}"`);
+  const intervalMs = count(values['interval-ms'], values.parameter ? 2_000 : 1_000);
+  const baseline = count(values.baseline, 3);
+  if (intervalMs === undefined || baseline === undefined || baseline < 1) return usage(io, '--interval-ms and --baseline take a positive whole number');
+
+  const alias = values.alias ?? 'default-model';
+  const key = values.key ?? env.UNDERSTUDY_DRILL_KEY;
+  const text = values.json ? io.err : io.out;
+  try {
+    const control = deps.control ?? (values.parameter ? await ssmControl(values.parameter) : adminConfigControl(values.url, key));
+    const alarms = deps.alarms ?? (values.stack ? await cloudWatch(values.stack, alias, control) : undefined);
+    text(renderHeader({ alias, url: values.url, control: control.description }));
+    const report = await runDrill(
+      { alias, url: values.url, intervalMs, baselineRequests: baseline, openSlack: values.parameter ? FLEET_OPEN_SLACK : 0, allowShared: values['allow-shared'] ?? false },
+      {
+        traffic: new DrillClient({ url: values.url, alias, dialect, ...(key ? { key } : {}) }),
+        control,
+        ...(alarms ? { alarms } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+        progress: deps.status ?? ((line) => line.endsWith('…') && text(`  ${line}`)),
+        onStep: (step) => {
+          deps.status?.('');
+          text(renderStep(step));
+        },
+      },
+    );
+    deps.status?.('');
+    text(renderSummary(report));
+    if (values.json) io.out(JSON.stringify(report, null, 2));
+    return exitCode(report);
+  } catch (error) {
+    io.err(`drill: ${errorText(error)}`);
+    return 1;
+  }
+}
+
+export function exitCode(report: DrillReport): number {
+  if (report.interrupted) return 130;
+  return report.passed ? 0 : 1;
+}
+
+function count(value: string | undefined, fallback: number): number | undefined {
+  if (value === undefined) return fallback;
+  return /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function usage(io: CliOutput, message: string): number {
+  io.err(`${message}\n${USAGE}`);
+  return 2;
+}
+
+// The AWS SDK clients load only for a deployed drill: a local one stays light.
+async function ssmControl(parameter: string): Promise<ConfigControl> {
+  const [{ SSMClient }, { ssmConfigControl }] = await Promise.all([import('@aws-sdk/client-ssm'), import('../drill/ssm-config-control.ts')]);
+  return ssmConfigControl(new SSMClient({}), parameter);
+}
+
+async function cloudWatch(stack: string, alias: string, control: ConfigControl): Promise<AlarmReader> {
+  const [{ CloudWatchClient }, { cloudWatchAlarms }, { chainOf }] = await Promise.all([
+    import('@aws-sdk/client-cloudwatch'),
+    import('../drill/alarms.ts'),
+    import('../drill/fault.ts'),
+  ]);
+  // The alarm names carry the primary target: read it from the configuration in force.
+  const chain = chainOf(await control.read(), alias);
+  const primary = 'targets' in chain ? `${chain.targets[0]!.provider}/${chain.targets[0]!.model}` : '';
+  return cloudWatchAlarms(new CloudWatchClient({}), stack, alias, primary);
+}
+
+if (isMain(import.meta.url)) {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const interrupt = () => {
+    interrupts++;
+    if (interrupts === 1) process.stderr.write('\ninterrupted: stopping the drill and restoring the configuration…\n');
+    else process.stderr.write('still restoring the configuration; it is bounded to 30 s\n');
+    controller.abort();
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  const tty = process.stderr.isTTY;
+  process.exitCode = await runDrillCli(process.argv.slice(2), {
+    signal: controller.signal,
+    ...(tty ? { status: (line: string) => process.stderr.write(`\r\x1b[K${line}`) } : {}),
+  });
+}
