@@ -30,6 +30,8 @@ export interface AwsOverrides {
   clock?: Clock;
   random?: () => number;
   telemetry?: Telemetry & { flush?: () => void };
+  /** The config parameter's refresh period (default 60 s). */
+  configTtlMs?: number;
 }
 
 export interface AwsRuntime {
@@ -102,6 +104,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
       bundled,
       telemetry,
       clock,
+      ...(overrides.configTtlMs !== undefined ? { ttlMs: overrides.configTtlMs } : {}),
       onChange: (config) => void compile(config).catch((error: unknown) => telemetry.log('error', 'route compilation failed', { error: String(error) })),
     });
     await compile(source.current());

@@ -328,7 +328,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
         return;
       }
       if (now() - since > o.alarmTimeoutMs) {
-        check('fail', `${fallbackAlarm.name} stayed ${fallbackAlarm.state} for ${(o.alarmTimeoutMs / 60_000).toFixed(0)} min (expected ${wanted})`);
+        check('fail', `${fallbackAlarm.name} stayed ${fallbackAlarm.state} for ${(o.alarmTimeoutMs / 1000).toFixed(0)} s (expected ${wanted})`);
         return;
       }
       say(`${wanted === 'ALARM' ? 'alarm' : 'alarm-clears'}: ${fallbackAlarm.name} is ${fallbackAlarm.state}, waiting for ${wanted} (${((now() - since) / 1000).toFixed(0)} s)`);

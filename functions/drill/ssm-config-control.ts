@@ -12,11 +12,11 @@ export const SSM_PROPAGATION_MS = 75_000;
  * The deployed configuration: the SSM parameter the functions refresh from. A document is validated
  * before it is written, so the drill can never make the functions reject their configuration.
  */
-export function ssmConfigControl(client: SSMClient, parameterName: string): ConfigControl {
+export function ssmConfigControl(client: SSMClient, parameterName: string, options: { propagationMs?: number } = {}): ConfigControl {
   let tier: 'Standard' | 'Advanced' | undefined;
   return {
     description: `SSM parameter ${parameterName}`,
-    propagationMs: SSM_PROPAGATION_MS,
+    propagationMs: options.propagationMs ?? SSM_PROPAGATION_MS,
     async read(signal) {
       const out = await client.send(new GetParameterCommand({ Name: parameterName }), signal ? { abortSignal: signal } : {});
       const text = out.Parameter?.Value;
