@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAwsRuntime, type AwsRuntime } from '../../functions/adapters/aws-runtime.ts';
 import { createBreakerTable } from '../../functions/adapters/create-breaker-table.ts';
 import { validateConfig } from '../../functions/config/load.ts';
@@ -155,5 +155,51 @@ describe('a drill against the deployed composition (SSM, DynamoDB, CloudWatch)',
     } finally {
       alarmFires = true;
     }
+  });
+});
+
+describe('the scheduled canary (functions/drill/canary-handler.ts)', () => {
+  type Canary = (event: unknown, context: { getRemainingTimeInMillis(): number }) => Promise<{ passed: boolean; requests: number }>;
+  const context = { getRemainingTimeInMillis: () => 14 * 60_000 };
+
+  async function canary(alias: string): Promise<{ run: Promise<{ passed: boolean; requests: number }>; logged: () => string }> {
+    ssm.put('/understudy/drill/key', key.key, 'SecureString');
+    for (const [name, value] of Object.entries({
+      UNDERSTUDY_DRILL_URL: url,
+      UNDERSTUDY_DRILL_ALIAS: alias,
+      UNDERSTUDY_DRILL_KEY_PARAMETER: '/understudy/drill/key',
+      UNDERSTUDY_CONFIG_PARAMETER: PARAMETER,
+      UNDERSTUDY_STACK_NAME: 'Understudy',
+      UNDERSTUDY_DRILL_INTERVAL_MS: '50',
+      AWS_ENDPOINT_URL_SSM: ssm.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.url,
+      AWS_REGION: aws.region,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+    })) vi.stubEnv(name, value);
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+    const { handler } = (await import('../../functions/drill/canary-handler.ts')) as { handler: Canary };
+    const run = handler({}, context).finally(() => {
+      spy.mockRestore();
+      vi.unstubAllEnvs();
+    });
+    return { run, logged: () => lines.join('') };
+  }
+
+  it('runs the drill with the key from SSM and logs the report, without the key', async () => {
+    const { run, logged } = await canary('drill');
+    const result = await run;
+    expect(result.passed).toBe(true);
+    expect(result.requests).toBeGreaterThan(5);
+    expect(logged()).toContain('"message":"drill report"');
+    expect(logged()).toContain('"passed":true');
+    expect(logged()).not.toContain(key.key);
+    expect(faultInParameter()).toBe(false);
+  });
+
+  it('throws when the drill fails, so the Errors metric and the drill-failed alarm see it', async () => {
+    const { run } = await canary('no-such-alias');
+    await expect(run).rejects.toThrow('drill of alias "no-such-alias" FAILED: preflight');
   });
 });
