@@ -61,7 +61,10 @@ export function bedrockModels(config: Config): BedrockModels[] {
     if (provider.kind !== 'bedrock' || !provider.region) continue;
     const models = new Set<string>();
     for (const alias of Object.values(config.aliases)) {
-      for (const target of alias.targets) if (target.provider === name) models.add(target.model);
+      // A shadow target is invoked like any other: it needs the same grant.
+      for (const target of [...alias.targets, ...(alias.shadow ? [alias.shadow.target] : [])]) {
+        if (target.provider === name) models.add(target.model);
+      }
     }
     if (models.size > 0) out.push({ provider: name, region: provider.region, models: [...models] });
   }

@@ -42,14 +42,22 @@ export interface AwsRuntime {
   breakers: BreakerStore;
   telemetry: Telemetry & { flush?: () => void };
   clock: Clock;
-  /** Awaits the outcome writes (bounded) and publishes the metrics: Lambda freezes after the handler. */
-  afterRequest(): Promise<void>;
+  /**
+   * Awaits the shadow calls in flight, then the outcome writes (both bounded), and publishes the
+   * metrics: Lambda freezes after the handler. `deadline` (ms since epoch) caps the shadow wait.
+   */
+  afterRequest(deadline?: number): Promise<void>;
 }
 
 /** How often the routes are rebuilt even without a config change (provider key rotation). */
 const RECOMPILE_MS = 5 * 60_000;
 /** Upper bound on waiting for breaker writes at the end of an invocation. */
 const FLUSH_BOUND_MS = 300;
+/**
+ * Upper bound on waiting for shadow calls at the end of an invocation (the invocation is billed
+ * meanwhile). Each shadow is already bounded by its own timeoutMs and the request deadline.
+ */
+const SHADOW_SETTLE_BOUND_MS = 30_000;
 
 /**
  * The composition root on Lambda, shared by the proxy and the health checker. Everything is
@@ -128,7 +136,10 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     breakers,
     telemetry,
     clock,
-    async afterRequest() {
+    async afterRequest(deadline?: number) {
+      const proxy = await ready.catch(() => undefined);
+      const bound = Math.min(SHADOW_SETTLE_BOUND_MS, deadline !== undefined ? Math.max(0, deadline - clock.now()) : Infinity);
+      await proxy?.settleShadows(bound);
       await breakers.flush(FLUSH_BOUND_MS);
       telemetry.flush?.();
     },

@@ -44,5 +44,12 @@ export const DEFAULT_LIMITS = {
   maxBodyBytes: 6 * 1024 * 1024,
 } as const;
 
+/**
+ * Bound on one shadow call (`aliases.x.shadow.timeoutMs`). On Lambda the invocation waits for its
+ * shadows before it ends (and is billed for it), so a shadow target that hangs must not hold the
+ * instance for the whole request deadline; 30 s covers a typical full answer.
+ */
+export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000;
+
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';

@@ -19,13 +19,18 @@ function unknownProviders(document: unknown): string[] {
   if (!doc || typeof doc !== 'object' || !doc.aliases || typeof doc.aliases !== 'object') return [];
   const known = doc.providers && typeof doc.providers === 'object' ? Object.keys(doc.providers) : [];
   const errors: string[] = [];
-  for (const [alias, value] of Object.entries(doc.aliases as Record<string, { targets?: unknown }>)) {
-    if (!Array.isArray(value?.targets)) continue;
-    value.targets.forEach((target: { provider?: unknown }, i) => {
-      if (typeof target?.provider === 'string' && !known.includes(target.provider)) {
-        errors.push(`${formatPath(['aliases', alias, 'targets', i, 'provider'])}: unknown provider "${target.provider}"`);
-      }
-    });
+  for (const [alias, value] of Object.entries(doc.aliases as Record<string, { targets?: unknown; shadow?: { target?: { provider?: unknown } } }>)) {
+    if (Array.isArray(value?.targets)) {
+      value.targets.forEach((target: { provider?: unknown }, i) => {
+        if (typeof target?.provider === 'string' && !known.includes(target.provider)) {
+          errors.push(`${formatPath(['aliases', alias, 'targets', i, 'provider'])}: unknown provider "${target.provider}"`);
+        }
+      });
+    }
+    const shadowProvider = value?.shadow?.target?.provider;
+    if (typeof shadowProvider === 'string' && !known.includes(shadowProvider)) {
+      errors.push(`${formatPath(['aliases', alias, 'shadow', 'target', 'provider'])}: unknown provider "${shadowProvider}"`);
+    }
   }
   return errors;
 }

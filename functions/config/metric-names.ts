@@ -44,6 +44,18 @@ export const METRICS = {
   configRejected: 'ConfigRejected',
   /** SSM failed while reading provider keys or client key records (cached copies still serve). */
   keyStoreDegraded: 'KeyStoreDegraded',
+  // Shadow traffic (core/shadow.ts), dimensions { Alias }: one value per shadowed request
+  shadowRequests: 'ShadowRequests',
+  /** The shadow target did not give a whole answer. */
+  shadowFailures: 'ShadowFailures',
+  /** Text similarity 0–1 of served and shadow answers (both ok only): read its Average. */
+  shadowSimilarity: 'ShadowSimilarity',
+  /** 1 when both answers ended for the same reason (both ok only). */
+  shadowFinishMatch: 'ShadowFinishMatch',
+  /** Shadow latency minus served latency, ms (both ok only; negative: the shadow was faster). */
+  shadowLatencyDelta: 'ShadowLatencyDelta',
+  /** Shadow output tokens / served output tokens (both ok, both reported usage, served > 0). */
+  shadowOutputTokenRatio: 'ShadowOutputTokenRatio',
   // Keys, dimensions { Provider }: the key parameter a provider references does not exist
   providerKeyMissing: 'ProviderKeyMissing',
 } as const;

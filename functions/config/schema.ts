@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_POLICY } from './defaults.ts';
+import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS } from './defaults.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from './presets.ts';
 
 /**
@@ -102,9 +102,19 @@ const targetSchema = z.strictObject({
   model: z.string().min(1),
 });
 
+/** Shadow traffic: a sampled share of the alias's requests also goes to `target`, never to the client. */
+const shadowSchema = z.strictObject({
+  target: targetSchema,
+  /** Share of requests shadowed, 0 to 1. */
+  sampleRate: z.number().min(0).max(1),
+  /** Bound on one shadow call, besides the request's own deadline. */
+  timeoutMs: positiveMs.default(DEFAULT_SHADOW_TIMEOUT_MS),
+});
+
 const aliasSchema = z.strictObject({
   targets: z.array(targetSchema).min(1, 'an alias needs at least one target'),
   policy: aliasPolicySchema.optional(),
+  shadow: shadowSchema.optional(),
 });
 
 export const configSchema = z
@@ -138,6 +148,7 @@ export type AliasConfig = Config['aliases'][string];
 export type Policy = Config['policy'];
 export type BreakerSettings = Policy['breaker'];
 export type ChaosSettings = z.output<typeof chaosSchema>;
+export type ShadowSettings = z.output<typeof shadowSchema>;
 /** The policy in force for one alias: the global policy with the alias's overrides applied. */
 export type EffectivePolicy = Policy;
 

@@ -207,7 +207,8 @@ async function runOne(
   }
 }
 
-function outcomeLabel(failure: Failure): string {
+/** The outcome tag of a failed attempt: its HTTP status, `refused`/`reset`, or its kind. */
+export function outcomeLabel(failure: Failure): string {
   if (failure.status !== undefined) return String(failure.status);
   if (failure.kind === 'connect') return failure.providerCode === 'ECONNREFUSED' ? 'refused' : 'reset';
   return failure.kind;

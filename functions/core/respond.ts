@@ -1,10 +1,11 @@
-import { AnswerBuilder } from '../ir/answer.ts';
+import { AnswerBuilder, type Answer } from '../ir/answer.ts';
 import type { ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
-import type { Usage } from '../ir/events.ts';
+import type { FinishReason, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { Committed } from './attempt-loop.ts';
 import { midStreamError } from './final-error.ts';
+import { appendBounded } from './shadow.ts';
 
 /** How a served response ended, for the request record. */
 export interface Served {
@@ -13,6 +14,15 @@ export interface Served {
   truncated: boolean;
   /** The client went away before the end. */
   cancelled: boolean;
+  /** The answer's text, first 8 KB: only when `collect` was asked (a shadowed request). */
+  text?: string;
+  /** Only when `collect` was asked, and a finish event came. */
+  finishReason?: FinishReason;
+}
+
+/** Ask for the served text and finish reason (a shadow comparison needs them; others pay nothing). */
+export interface CollectOptions {
+  collect?: boolean;
 }
 
 const utf8 = new TextEncoder();
@@ -33,7 +43,13 @@ export function errorResponse(ingress: IngressDialect, error: ClientError, extra
 }
 
 /** A complete answer (non-streaming client). The breaker is settled before the answer is sent. */
-export async function answerResponse(committed: Committed, ingress: IngressDialect, meta: ResponseMeta, headers: Record<string, string>): Promise<{ response: Response; served: Served }> {
+export async function answerResponse(
+  committed: Committed,
+  ingress: IngressDialect,
+  meta: ResponseMeta,
+  headers: Record<string, string>,
+  options: CollectOptions = {},
+): Promise<{ response: Response; served: Served }> {
   const builder = new AnswerBuilder();
   for (const event of committed.buffered) builder.add(event);
   const answer = builder.result();
@@ -42,7 +58,7 @@ export async function answerResponse(committed: Committed, ingress: IngressDiale
   headers['x-understudy-attempts'] = attemptsHeader(committed);
   return {
     response: new Response(body, { status: 200, headers: { 'content-type': 'application/json', ...headers } }),
-    served: { ...(answer.usage ? { usage: answer.usage } : {}), truncated: false, cancelled: false },
+    served: { ...(answer.usage ? { usage: answer.usage } : {}), truncated: false, cancelled: false, ...(options.collect ? collected(answer) : {}) },
   };
 }
 
@@ -56,9 +72,11 @@ export function streamResponse(
   ingress: IngressDialect,
   meta: ResponseMeta,
   headers: Record<string, string>,
+  options: CollectOptions = {},
 ): { response: Response; served: Promise<Served> } {
   const encoder = ingress.createEncoder(meta);
-  const builderUsage: { usage?: Usage } = {};
+  // Usage, and with `collect` the bounded text and finish reason: spread into every Served.
+  const builderUsage: { usage?: Usage; text?: string; finishReason?: FinishReason } = options.collect ? { text: '' } : {};
   let finished = committed.finished;
   let resolveServed!: (served: Served) => void;
   const served = new Promise<Served>((resolve) => (resolveServed = resolve));
@@ -68,6 +86,10 @@ export function streamResponse(
     for (const event of events) {
       if (event.type === 'usage') builderUsage.usage = { ...builderUsage.usage, ...event.usage };
       if (event.type === 'finish') finished = true;
+      if (options.collect) {
+        if (event.type === 'text-delta') builderUsage.text = appendBounded(builderUsage.text ?? '', event.text);
+        if (event.type === 'finish') builderUsage.finishReason = event.reason;
+      }
       text += encoder.event(event);
     }
     return text;
@@ -127,4 +149,10 @@ export function streamResponse(
     }),
     served,
   };
+}
+
+function collected(answer: Answer): Pick<Served, 'text' | 'finishReason'> {
+  let text = '';
+  for (const part of answer.content) if (part.type === 'text') text = appendBounded(text, part.text);
+  return { text, finishReason: answer.finishReason };
 }

@@ -20,6 +20,8 @@ export interface ResolvedAlias {
   /** The first configured target, usable or not: serving from anything else is a failover. */
   primary: TargetKey;
   policy: EffectivePolicy;
+  /** Shadow traffic (core/shadow.ts); absent when not configured or its provider has no key. */
+  shadow?: { target: ResolvedTarget; sampleRate: number; timeoutMs: number };
 }
 
 /** The configuration compiled for serving. Rebuilt whenever the configuration changes. */
@@ -62,23 +64,29 @@ export async function compileRoutes(config: Config, secrets: Secrets, dialects: 
 
   const aliases = new Map<string, ResolvedAlias>();
   for (const [name, alias] of Object.entries(config.aliases)) {
-    const targets: ResolvedTarget[] = [];
-    for (const t of alias.targets) {
+    const resolve = (t: { provider: string; model: string }): ResolvedTarget | undefined => {
       const provider = providers.get(t.provider);
-      if (!provider) continue;
+      if (!provider) return undefined;
       const kind = config.providers[t.provider]!.kind;
       const chaos = config.providers[t.provider]!.chaos;
-      targets.push({
+      return {
         key: targetKey(t.provider, t.model),
         provider,
         model: t.model,
         dialect: dialects[PROVIDER_KINDS[kind].dialect],
         ...(chaos ? { chaos } : {}),
-      });
-    }
+      };
+    };
+    const targets = alias.targets.map(resolve).filter((t): t is ResolvedTarget => t !== undefined);
     if (targets.length === 0) warnings.push(`alias "${name}" has no usable target`);
     const first = alias.targets[0]!;
-    aliases.set(name, { name, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) });
+    const resolved: ResolvedAlias = { name, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) };
+    if (alias.shadow) {
+      const shadowTarget = resolve(alias.shadow.target);
+      if (shadowTarget) resolved.shadow = { target: shadowTarget, sampleRate: alias.shadow.sampleRate, timeoutMs: alias.shadow.timeoutMs };
+      else warnings.push(`alias "${name}": shadow target ${targetKey(alias.shadow.target.provider, alias.shadow.target.model)} skipped (its provider has no key)`);
+    }
+    aliases.set(name, resolved);
   }
   return { config, aliases, warnings };
 }

@@ -28,6 +28,9 @@ export interface LocalServerOptions {
   authorize?: ProxyDeps['authorize'];
 }
 
+/** How long close() waits for shadow calls still in flight. */
+const SHADOW_CLOSE_BOUND_MS = 2_000;
+
 export interface LocalServer {
   url: string;
   /** The routes in force (replaced by `PUT /admin/config`). */
@@ -88,10 +91,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
     breakers,
     server,
-    close: () =>
-      new Promise<void>((resolve) => {
+    async close() {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // Shadow calls may still be reading; give their comparison log lines a moment to land.
+      await proxy.settleShadows(SHADOW_CLOSE_BOUND_MS);
+    },
   };
 }

@@ -14,6 +14,8 @@ import { preludeHeaders, toRequest } from './lambda-http.ts';
 // Everything that can be prepared per instance starts at init, not on the first request.
 const runtime = createAwsRuntime(process.env);
 const pending = new WeakMap<object, Promise<void>>();
+/** Each invocation's deadline: the wait for its shadow calls stops there. */
+const deadlines = new WeakMap<object, number>();
 
 /** Time kept back from Lambda's own timeout to write the error and flush metrics. */
 const DEADLINE_MARGIN_MS = 1_500;
@@ -22,12 +24,14 @@ export const handler = middy<LambdaFunctionURLEvent>({
   streamifyResponse: true,
   requestEnd: async (request) => {
     await pending.get(request.event);
-    await runtime.afterRequest();
+    await runtime.afterRequest(deadlines.get(request.event));
   },
 }).handler(async (event, context) => {
   const proxy = await runtime.ready();
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 900_000;
-  const { response, done } = await proxy.handle(toRequest(event), { deadline: Date.now() + remaining - DEADLINE_MARGIN_MS });
+  const deadline = Date.now() + remaining - DEADLINE_MARGIN_MS;
+  deadlines.set(event, deadline);
+  const { response, done } = await proxy.handle(toRequest(event), { deadline });
   pending.set(event, done);
   return {
     statusCode: response.status,

@@ -89,6 +89,15 @@ export class Dashboard extends Construct {
         ], 12),
       ],
     ];
+    // Shadow traffic (core/shadow.ts): drawn only when some alias shadows, so others see no empty graphs.
+    const shadowed = aliases.filter((name) => config.aliases[name]!.shadow);
+    if (shadowed.length > 0) {
+      rows.push([
+        graph('Shadow similarity per alias (0–1, average)', each(shadowed, DIMENSIONS.alias, METRICS.shadowSimilarity, 'Average')),
+        graph('Shadow failures per alias', each(shadowed, DIMENSIONS.alias, METRICS.shadowFailures, 'Sum'), each(shadowed, DIMENSIONS.alias, METRICS.shadowRequests, 'Sum', ' shadowed')),
+        graph('Shadow latency delta per alias (p50, ms, shadow minus served)', each(shadowed, DIMENSIONS.alias, METRICS.shadowLatencyDelta, 'p50', ' p50')),
+      ]);
+    }
     this.dashboard = new CwDashboard(this, 'Dashboard', { dashboardName: Stack.of(this).stackName, widgets: rows });
   }
 }

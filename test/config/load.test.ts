@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../functions/config/load.ts';
 import { parseConfigText } from '../../functions/config/parse-text.ts';
-import { DEFAULT_POLICY } from '../../functions/config/defaults.ts';
+import { DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS } from '../../functions/config/defaults.ts';
 
 describe('configuration', () => {
   it('the example config in the repository validates', () => {
@@ -56,6 +56,29 @@ policy: { maxAttempts: 0, breaker: { failureRate: 2 } }
       const result = validateConfig({ providers: { l: { kind: 'openai-compatible', baseUrl } }, aliases: {} });
       expect(result.ok, baseUrl).toBe(true);
     }
+  });
+
+  it('accepts a shadow per alias and fills its timeout', () => {
+    const result = validateConfig({
+      providers: { o: { kind: 'openai', apiKey: 'env:K' }, s: { kind: 'openai', apiKey: 'env:S' } },
+      aliases: { a: { targets: [{ provider: 'o', model: 'm' }], shadow: { target: { provider: 's', model: 'n' }, sampleRate: 0.25 } } },
+    });
+    expect(result.ok && result.config.aliases.a!.shadow).toEqual({ target: { provider: 's', model: 'n' }, sampleRate: 0.25, timeoutMs: DEFAULT_SHADOW_TIMEOUT_MS });
+  });
+
+  it('reports a bad shadow: unknown provider, rate out of range, unknown field', () => {
+    const result = validateConfig({
+      providers: { o: { kind: 'openai', apiKey: 'env:K' } },
+      aliases: {
+        a: { targets: [{ provider: 'o', model: 'm' }], shadow: { target: { provider: 'y', model: 'n' }, sampleRate: 0.5 } },
+        b: { targets: [{ provider: 'o', model: 'm' }], shadow: { target: { provider: 'o', model: 'n' }, sampleRate: 1.5, timeoutMs: 0, extra: true } },
+      },
+    });
+    const errors = result.ok ? [] : result.errors;
+    expect(errors).toContain('aliases.a.shadow.target.provider: unknown provider "y"');
+    expect(errors.some((e) => e.startsWith('aliases.b.shadow.sampleRate:'))).toBe(true);
+    expect(errors.some((e) => e.startsWith('aliases.b.shadow.timeoutMs:'))).toBe(true);
+    expect(errors).toContain('aliases.b.shadow: unknown field "extra"');
   });
 
   it('rejects non-YAML text with a message', () => {

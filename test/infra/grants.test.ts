@@ -109,6 +109,17 @@ describe('grants', () => {
   });
 });
 
+describe('grants for a Bedrock shadow target', () => {
+  it('lets the proxy invoke a model used only as a shadow', () => {
+    const { template } = buildStack({
+      config: `${NO_BEDROCK_CONFIG.replace('providers:', 'providers:\n  bedrock: { kind: bedrock, region: us-east-1 }')}    shadow: { target: { provider: bedrock, model: amazon.nova-lite-v1:0 }, sampleRate: 0.1 }\n`,
+    });
+    const bedrock = statements(template).filter(({ statement }) => list(statement.Action).some((a) => a.startsWith('bedrock:')));
+    expect(bedrock).toHaveLength(1);
+    expect(list(bedrock[0]!.statement.Resource).map(text)).toEqual(['arn:${AWS::Partition}:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0']);
+  });
+});
+
 describe('grants without a Bedrock provider', () => {
   it('has no Bedrock statement at all', () => {
     const { template } = buildStack({ config: NO_BEDROCK_CONFIG });

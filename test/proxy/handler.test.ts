@@ -41,15 +41,21 @@ beforeAll(async () => {
     if (primaryDown) return openaiError(503, 'down', 'server_error');
     return request.url.endsWith('/models') ? { kind: 'json', status: 200, body: { data: [] } } : primaryScript();
   });
-  fallback = await startFakeProvider((request) =>
-    request.url.endsWith('/models') ? { kind: 'json', status: 200, body: { data: [] } } : { kind: 'sse', frames: openaiTextFrames(['fallback']) },
-  );
+  fallback = await startFakeProvider((request) => {
+    if (request.url.endsWith('/models')) return { kind: 'json', status: 200, body: { data: [] } };
+    // The shadow of the `shadowed` alias answers after the primary: the invocation must wait for it.
+    if ((request.body as { model?: string }).model === 'llama-shadow') return { kind: 'sse', frames: openaiTextFrames(['shadow']), firstDelayMs: 100 };
+    return { kind: 'sse', frames: openaiTextFrames(['fallback']) };
+  });
   const config = {
     providers: {
       primary: { kind: 'openai', baseUrl: primary.baseUrl, apiKey: `ssm:${KEYS_PATH}/primary` },
       fallback: { kind: 'openai', baseUrl: fallback.baseUrl, apiKey: `ssm:${KEYS_PATH}/fallback` },
     },
-    aliases: { 'default-model': { targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'fallback', model: 'llama' }] } },
+    aliases: {
+      'default-model': { targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'fallback', model: 'llama' }] },
+      shadowed: { targets: [{ provider: 'primary', model: 'gpt-4o' }], shadow: { target: { provider: 'fallback', model: 'llama-shadow' }, sampleRate: 1 } },
+    },
     policy: { breaker: { consecutiveFailures: 2 } },
   };
   ssm.put('/understudy/config', JSON.stringify(config));
@@ -128,6 +134,20 @@ describe('the proxy handler under the Lambda streaming contract', () => {
     const emf = stdout.slice(before).filter((entry) => entry.line.includes('"_aws"') && entry.line.includes('"Requests"'));
     expect(emf.length).toBeGreaterThan(0);
     for (const entry of emf) expect(entry.seq).toBeGreaterThanOrEqual(result.endedAt);
+  });
+
+  it('a shadow call finishes, and its metrics are flushed, before the invocation ends', async () => {
+    const before = stdout.length;
+    const shadowCalls = fallback.requests.length;
+    const result = await invoke(event({ model: 'shadowed', messages, stream: true }));
+    expect(result.statusCode).toBe(200);
+    expect(result.headers['x-understudy-provider']).toBe('primary');
+    expect(result.body).toContain('"content":"primary"');
+    expect(fallback.requests.length).toBe(shadowCalls + 1);
+    const after = stdout.slice(before).map((entry) => entry.line);
+    expect(after.some((line) => line.includes('"_aws"') && line.includes('"ShadowRequests"') && line.includes('"shadowed"'))).toBe(true);
+    expect(after.some((line) => line.includes('"ShadowSimilarity"'))).toBe(true);
+    expect(after.some((line) => line.includes('"message":"shadow"') && line.includes('"bothOk":true'))).toBe(true);
   });
 
   it('decodes base64 bodies', async () => {
