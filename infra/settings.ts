@@ -43,6 +43,17 @@ export interface UnderstudySettings {
   healthEntry: string;
   /** Write esbuild's metafile next to each bundle (bundle-size analysis). Context `bundleMetafile`. */
   bundleMetafile: boolean;
+  /**
+   * The scheduled drill (opt-in): the drill-only alias it runs against; unset, nothing is created.
+   * Context `drillAlias`.
+   */
+  drillAlias?: string;
+  /** Hours between scheduled drills, 1 to 168. Context `drillScheduleHours`. */
+  drillScheduleHours: number;
+  /** SecureString the operator creates, holding a proxy API key for the drill alias. Context `drillKeyParameter`. */
+  drillKeyParameter: string;
+  /** Handler entry of the drill canary. Context `drillEntry`. */
+  drillEntry: string;
 }
 
 export const DEFAULT_SETTINGS: UnderstudySettings = {
@@ -57,6 +68,9 @@ export const DEFAULT_SETTINGS: UnderstudySettings = {
   proxyEntry: 'functions/proxy/handler.ts',
   healthEntry: 'functions/health/handler.ts',
   bundleMetafile: false,
+  drillScheduleHours: 24,
+  drillKeyParameter: '/understudy/drill/key',
+  drillEntry: 'functions/drill/canary-handler.ts',
 };
 
 /**
@@ -77,11 +91,22 @@ export function resolveSettings(scope: Construct, props: Partial<UnderstudySetti
     proxyEntry: props.proxyEntry ?? text(ctx('proxyEntry'), 'proxyEntry') ?? DEFAULT_SETTINGS.proxyEntry,
     healthEntry: props.healthEntry ?? text(ctx('healthEntry'), 'healthEntry') ?? DEFAULT_SETTINGS.healthEntry,
     bundleMetafile: props.bundleMetafile ?? flag(ctx('bundleMetafile'), 'bundleMetafile') ?? DEFAULT_SETTINGS.bundleMetafile,
+    drillScheduleHours: props.drillScheduleHours ?? integer(ctx('drillScheduleHours'), 'drillScheduleHours') ?? DEFAULT_SETTINGS.drillScheduleHours,
+    drillKeyParameter: props.drillKeyParameter ?? text(ctx('drillKeyParameter'), 'drillKeyParameter') ?? DEFAULT_SETTINGS.drillKeyParameter,
+    drillEntry: props.drillEntry ?? text(ctx('drillEntry'), 'drillEntry') ?? DEFAULT_SETTINGS.drillEntry,
   };
   const reserved = props.reservedConcurrency ?? integer(ctx('reservedConcurrency'), 'reservedConcurrency');
   if (reserved !== undefined) s.reservedConcurrency = reserved;
+  const drillAlias = props.drillAlias ?? text(ctx('drillAlias'), 'drillAlias');
+  if (drillAlias !== undefined) s.drillAlias = drillAlias;
   check(s);
-  return { ...s, configFile: resolve(REPO_ROOT, s.configFile), proxyEntry: resolve(REPO_ROOT, s.proxyEntry), healthEntry: resolve(REPO_ROOT, s.healthEntry) };
+  return {
+    ...s,
+    configFile: resolve(REPO_ROOT, s.configFile),
+    proxyEntry: resolve(REPO_ROOT, s.proxyEntry),
+    healthEntry: resolve(REPO_ROOT, s.healthEntry),
+    drillEntry: resolve(REPO_ROOT, s.drillEntry),
+  };
 }
 
 function check(s: UnderstudySettings): void {
@@ -91,6 +116,10 @@ function check(s: UnderstudySettings): void {
   if (s.proxyMemoryMb < 128 || s.proxyMemoryMb > 10_240) errors.push(`proxyMemoryMb ${s.proxyMemoryMb} must be between 128 and 10240`);
   const timeout = s.proxyTimeout.toSeconds();
   if (timeout < 1 || timeout > 900) errors.push(`proxy timeout ${timeout}s must be between 1 and 900 seconds`);
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(s.drillKeyParameter)) errors.push(`drillKeyParameter "${s.drillKeyParameter}" must look like /understudy/drill/key`);
+  if (s.drillKeyParameter.startsWith(`${s.keysPath}/`)) errors.push(`drillKeyParameter "${s.drillKeyParameter}" must not be under keysPath ${s.keysPath}: the proxy reads everything there as provider keys and client key records`);
+  if (s.drillScheduleHours < 1 || s.drillScheduleHours > 168) errors.push(`drillScheduleHours ${s.drillScheduleHours} must be between 1 and 168`);
+  if (s.drillAlias !== undefined && s.authMode !== 'api-keys') errors.push(`drillAlias needs authMode api-keys: the drill calls the function URL with a proxy API key, not SigV4`);
   if (s.reservedConcurrency !== undefined && s.reservedConcurrency < 1) errors.push(`reservedConcurrency ${s.reservedConcurrency} must be at least 1`);
   for (const [severity, emails] of Object.entries(s.alertEmails)) {
     for (const email of emails ?? []) if (!/^[^\s@]+@[^\s@]+$/.test(email)) errors.push(`alert e-mail "${email}" for ${severity} is not an address`);

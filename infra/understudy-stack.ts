@@ -7,6 +7,7 @@ import { AlertTopics } from './constructs/alert-topics.ts';
 import { BreakerTable } from './constructs/breaker-table.ts';
 import { ConfigParameter } from './constructs/config-parameter.ts';
 import { Dashboard } from './constructs/dashboard.ts';
+import { DrillCanary } from './constructs/drill-canary.ts';
 import { HealthCheck } from './constructs/health-check.ts';
 import { LayeredAlarms } from './constructs/layered-alarms.ts';
 import { ProviderAccess } from './constructs/provider-access.ts';
@@ -26,6 +27,8 @@ export class UnderstudyStack extends Stack {
   readonly deployConfig: DeployConfig;
   readonly proxy: ProxyFunction;
   readonly health: HealthCheck;
+  /** The scheduled drill, when `drillAlias` is set. */
+  readonly drill?: DrillCanary;
 
   constructor(scope: Construct, id: string, props: UnderstudyStackProps = {}) {
     super(scope, id, props);
@@ -91,6 +94,20 @@ export class UnderstudyStack extends Stack {
       reason: 'A failed health-check run has nothing to redrive: the next scheduled run a minute later probes afresh, and errors and silence raise alarms.',
     });
 
+    if (settings.drillAlias !== undefined) {
+      this.drill = new DrillCanary(this, 'Drill', {
+        entry: settings.drillEntry,
+        logRetention: settings.logRetention,
+        bundleMetafile: settings.bundleMetafile,
+        alias: settings.drillAlias,
+        config: deployConfig.config,
+        scheduleHours: settings.drillScheduleHours,
+        keyParameterName: settings.drillKeyParameter,
+        configParameter: configParameter.parameter,
+        proxyUrl: this.proxy.url.url,
+      });
+    }
+
     const alerts = new AlertTopics(this, 'Alerts', { emails: settings.alertEmails });
     const factory = new AlarmFactory(this, 'Alarms', alerts.topics);
     const alarms = new LayeredAlarms(this, 'Layers', {
@@ -98,6 +115,7 @@ export class UnderstudyStack extends Stack {
       factory,
       proxy: this.proxy.fn,
       health: this.health.fn,
+      ...(this.drill ? { drill: { alias: this.drill.alias, fn: this.drill.fn } } : {}),
     });
     new Dashboard(this, 'Dashboard', { config: deployConfig.config, proxy: this.proxy.fn, health: this.health.fn, alarms });
 
@@ -107,6 +125,7 @@ export class UnderstudyStack extends Stack {
     new CfnOutput(this, 'PageTopicArn', { value: alerts.topics.page.topicArn });
     new CfnOutput(this, 'BreakerTableName', { value: table.table.tableName });
     new CfnOutput(this, 'ConfigParameterName', { value: configParameter.parameter.parameterName });
+    if (this.drill) new CfnOutput(this, 'DrillFunctionName', { value: this.drill.fn.functionName });
   }
 }
 

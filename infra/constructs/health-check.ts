@@ -55,7 +55,7 @@ export class HealthCheck extends Construct {
  * LambdaInvoke grants the scheduler role every version of the function (`<arn>:*`); the schedule
  * only ever calls the unqualified function, so grant just that.
  */
-class InvokeLatest extends LambdaInvoke {
+export class InvokeLatest extends LambdaInvoke {
   private readonly latest: IFunction;
 
   constructor(fn: IFunction, props: ScheduleTargetBaseProps) {

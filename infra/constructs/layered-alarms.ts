@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import {
   AlarmRule,
   AlarmState,
@@ -20,6 +21,8 @@ export interface LayeredAlarmsProps {
   factory: AlarmFactory;
   proxy: IFunction;
   health: IFunction;
+  /** The scheduled drill: its alias's alarms are expected to fire daily and must not notify as real ones. */
+  drill?: { alias: string; fn: IFunction };
 }
 
 /** `provider/model`, as the functions name a target in the `Target` dimension. */
@@ -38,15 +41,22 @@ export const FALLBACK_FAILURE_RATE_PERCENT = 50;
  *                fallback). Worth knowing, nobody needs to wake up.
  *  L3 page     – users are, or are about to be, affected: an alias's chain ran out, an alias runs on
  *                its fallback while that fallback is itself failing, or the health checker is silent.
+ * The drill alias carries no user traffic and fails over on purpose: its L2 alarms only keep state
+ * (the drill reads them), its L3 alarms and a failed drill go to warn.
  */
 export class LayeredAlarms extends Construct {
-  readonly warn: Alarm[] = [];
+  readonly warn: (Alarm | CompositeAlarm)[] = [];
   readonly failover: Alarm[] = [];
   readonly page: (Alarm | CompositeAlarm)[] = [];
 
   constructor(scope: Construct, id: string, props: LayeredAlarmsProps) {
     super(scope, id);
     const { config, factory } = props;
+    const drillAlias = props.drill?.alias;
+    /** Targets no other alias routes to: their breaker opening is the drill's doing. */
+    const drillOnly = (name: string) =>
+      drillAlias !== undefined &&
+      Object.entries(config.aliases).every(([alias, a]) => alias === drillAlias || !a.targets.some((t) => targetName(t) === name));
     const count = (name: Parameters<typeof understudyMetric>[0], dimension?: Parameters<typeof understudyMetric>[2]) =>
       understudyMetric(name, 'Sum', dimension);
     const atLeastOne = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
@@ -120,7 +130,7 @@ export class LayeredAlarms extends Construct {
           metric: understudyMetric(METRICS.breakerOpen, 'Maximum', { name: DIMENSIONS.target, value: name }),
           threshold: 1,
           comparison: atLeastOne,
-          routing: 'failover',
+          routing: drillOnly(name) ? 'input' : 'failover',
           // A gauge: open at any point in either of the last two minutes (tolerates one late datapoint).
           evaluationPeriods: 2,
           datapointsToAlarm: 1,
@@ -138,7 +148,7 @@ export class LayeredAlarms extends Construct {
         metric: count(METRICS.servedByFallback, { name: DIMENSIONS.alias, value: alias }),
         threshold: 1,
         comparison: atLeastOne,
-        routing: 'failover',
+        routing: alias === drillAlias ? 'input' : 'failover',
       });
       servedByFallback.set(alias, alarm);
       this.failover.push(alarm);
@@ -161,27 +171,44 @@ export class LayeredAlarms extends Construct {
       return alarm;
     };
     for (const [alias, { targets }] of Object.entries(config.aliases)) {
+      const routing = alias === drillAlias ? 'warn' : 'page';
+      const layer = routing === 'page' ? this.page : this.warn;
       const served = servedByFallback.get(alias);
       if (served) {
         const fallbacks = [...new Set(targets.slice(1).map(targetName))];
         const trouble = fallbacks.flatMap((name) => [breakerOpen.get(name)!, fallbackFailing(name)]);
-        this.page.push(
+        layer.push(
           factory.composite({
             name: `fallback-failing-${alias}`,
             description: `Alias ${alias} runs on its fallbacks and a fallback is itself open or failing: the chain is about to run out.`,
             rule: AlarmRule.allOf(AlarmRule.fromAlarm(served, AlarmState.ALARM), AlarmRule.anyOf(...trouble)),
-            routing: 'page',
+            routing,
           }),
         );
       }
-      this.page.push(
+      layer.push(
         factory.alarm({
           name: `chain-exhausted-${alias}`,
           description: `Requests to alias ${alias} found no target that could serve them (2 of 3 minutes).`,
           metric: count(METRICS.chainExhausted, { name: DIMENSIONS.alias, value: alias }),
           threshold: 1,
           comparison: atLeastOne,
-          routing: 'page',
+          routing,
+        }),
+      );
+    }
+    if (props.drill) {
+      this.warn.push(
+        factory.alarm({
+          name: 'drill-failed',
+          description: `The scheduled drill on alias ${props.drill.alias} failed a step (or could not run): its report is in the drill function's log.`,
+          // One datapoint per hour: a drill runs at most hourly and takes minutes.
+          metric: props.drill.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: 'warn',
+          evaluationPeriods: 1,
+          datapointsToAlarm: 1,
         }),
       );
     }

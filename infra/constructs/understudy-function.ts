@@ -20,6 +20,8 @@ export interface UnderstudyFunctionProps {
   memorySize: number;
   timeout: Duration;
   reservedConcurrentExecutions?: number;
+  /** Lambda's own retries of a failed asynchronous invocation (its default is 2). */
+  retryAttempts?: number;
   logRetention: RetentionDays;
   environment: Record<string, string>;
   bundleMetafile: boolean;
@@ -67,6 +69,7 @@ export class UnderstudyFunction extends Construct {
       logGroup: this.logGroup,
       environment,
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

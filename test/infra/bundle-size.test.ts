@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
  * bundle has a budget; the sizes are printed for the README.
  */
 const BUDGET_BYTES = 700 * 1024;
-const ENTRIES = { proxy: 'functions/proxy/handler.ts', health: 'functions/health/handler.ts' };
+const ENTRIES = { proxy: 'functions/proxy/handler.ts', health: 'functions/health/handler.ts', drill: 'functions/drill/canary-handler.ts' };
 
 describe('Lambda bundle size', () => {
   for (const [name, entry] of Object.entries(ENTRIES)) {

@@ -22,6 +22,14 @@ describe('resolveSettings', () => {
     expect(s.healthEntry).toBe(`${REPO_ROOT}/functions/health/handler.ts`);
   });
 
+  it('leaves the drill off by default, and reads its keys from context', () => {
+    const off = resolveSettings(new App());
+    expect(off.drillAlias).toBeUndefined();
+    expect(off).toMatchObject({ drillScheduleHours: 24, drillKeyParameter: '/understudy/drill/key', drillEntry: `${REPO_ROOT}/functions/drill/canary-handler.ts` });
+    const on = settingsFrom({ drillAlias: 'drill', drillScheduleHours: '6', drillKeyParameter: '/team/drill-key' });
+    expect(on).toMatchObject({ drillAlias: 'drill', drillScheduleHours: 6, drillKeyParameter: '/team/drill-key' });
+  });
+
   it('lets props win over context', () => {
     const s = resolveSettings(new App({ context: { authMode: 'aws-iam', proxyMemoryMb: 512 } }), { authMode: 'api-keys' });
     expect(s.authMode).toBe('api-keys');
@@ -47,6 +55,12 @@ describe('resolveSettings', () => {
     [{ keysPath: '/understudy/keys/' }, /keysPath/],
     [{ bundleMetafile: 'yes' }, /bundleMetafile must be true or false/],
     [{ 'alertEmail.page': 'oncall' }, /alert e-mail "oncall" for page is not an address/],
+    [{ drillScheduleHours: '0' }, /drillScheduleHours 0 must be between 1 and 168/],
+    [{ drillScheduleHours: '1.5' }, /drillScheduleHours must be an integer/],
+    [{ drillKeyParameter: 'drill-key' }, /drillKeyParameter "drill-key" must look like/],
+    [{ drillKeyParameter: '/understudy/keys/drill' }, /must not be under keysPath \/understudy\/keys/],
+    [{ drillAlias: '' }, /context drillAlias must be a non-empty string/],
+    [{ drillAlias: 'drill', authMode: 'aws-iam' }, /drillAlias needs authMode api-keys/],
   ])('rejects context %j', (context, message) => {
     expect(() => settingsFrom(context)).toThrow(message);
   });
