@@ -137,12 +137,16 @@ export function createProxy(deps: ProxyDeps) {
 
     const deadline = Math.min(started + alias.policy.totalTimeoutMs, options.deadline ?? Infinity);
     const shadow = alias.shadow;
-    if (shadow && shadow.sampleRate > 0 && random() < shadow.sampleRate) {
-      // In parallel with the attempt loop and never awaited on the client path.
+    // sampleRate 1 means every request, whatever the random source returns.
+    if (shadow && (shadow.sampleRate >= 1 || random() < shadow.sampleRate)) {
+      // In parallel with the attempt loop and never awaited on the client path. It starts on the
+      // next turn of the event loop so the client's own upstream request goes out first.
       shadowStart = deps.clock.now();
-      const shadowRun = startShadow(
-        { target: shadow.target, request: chat, policy: alias.policy, deadline, timeoutMs: shadow.timeoutMs },
-        { upstream: deps.upstream, clock: deps.clock, random },
+      const shadowRun = nextTurn().then(() =>
+        startShadow(
+          { target: shadow.target, request: chat, policy: alias.policy, deadline, timeoutMs: shadow.timeoutMs },
+          { upstream: deps.upstream, clock: deps.clock, random },
+        ),
       );
       const servedEnd = new Promise<RunOutcome & { target: string }>((resolve) => (shadowServed = resolve));
       const publication = (async () => {
@@ -215,6 +219,8 @@ export function createProxy(deps: ProxyDeps) {
 
   return { handle, settleShadows };
 }
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** How the client's response ended, as one side of a shadow comparison (times from the shadow's start). */
 function servedOutcome(status: number, record: RequestRecord, served: Served | undefined, started: number, shadowStart: number, now: number): RunOutcome & { target: string } {

@@ -12,6 +12,8 @@ const result = validateConfig({
   aliases: {
     direct: { targets: [{ provider: 'bench', model: 'bench-model' }] },
     failover: { targets: [{ provider: 'failing', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }] },
+    // Every request also goes to a shadow (the same fake provider): what does the client pay for it?
+    shadowed: { targets: [{ provider: 'bench', model: 'bench-model' }], shadow: { target: { provider: 'bench', model: 'shadow-model' }, sampleRate: 1 } },
   },
   // A breaker that never opens: every failover request really pays the 503 first.
   policy: { maxAttempts: 2, breaker: { consecutiveFailures: 1_000_000, minCalls: 1_000_000 } },

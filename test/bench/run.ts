@@ -87,6 +87,13 @@ const pct = (values: number[], p: number) => {
 };
 const ms = (v: number) => v.toFixed(2);
 
+/** Runs a load and the proxy's CPU time per request (warm-up included) meanwhile. */
+async function measured(proc: ChildProcess, run: () => ReturnType<typeof load>, n: number): Promise<{ result: Awaited<ReturnType<typeof load>>; cpuMs: number }> {
+  const before = await cpuOf(proc);
+  const result = await run();
+  return { result, cpuMs: ((await cpuOf(proc)) - before) / (n + Math.min(50, n)) / 1000 };
+}
+
 async function timeToListen(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'understudy-bench-'));
   const config = join(dir, 'config.yaml');
@@ -149,6 +156,10 @@ async function main() {
   const failover = await load(proxy.port, '/v1/chat/completions', body('failover', true), N1, 1);
   const failoverAdded = pct(failover.samples.map((x) => x.firstToken), 50) - pct(plain.samples.map((x) => x.firstToken), 50);
 
+  // Shadow traffic: the same streamed request with and without a shadow call beside it.
+  const unshadowed = await measured(proxy.proc, () => load(proxy.port, '/v1/chat/completions', body('direct', true), N1, 1), N1);
+  const shadowed = await measured(proxy.proc, () => load(proxy.port, '/v1/chat/completions', body('shadowed', true), N1, 1), N1);
+
   // One start at a time: five concurrent starts on two cores would measure the scheduler.
   const listenTimes: number[] = [];
   for (let i = 0; i < 5; i++) listenTimes.push(await timeToListen());
@@ -173,6 +184,11 @@ async function main() {
   console.log(`added time to first token, stream c=1 (p50):      ${ms(addedTtft)} ms   (target ≤ ~1 ms)`);
   console.log(`throughput proxy/direct, json c=16:               ${throughputRatio.toFixed(2)}      (target ≥ 0.5)`);
   console.log(`time a failover adds (503 first, p50 first token): ${ms(failoverAdded)} ms   (target ≤ 0.5 ms)`);
+  const p50 = (r: typeof shadowed, key: keyof Sample) => ms(pct(r.result.samples.map((x) => x[key]), 50));
+  console.log(
+    `shadow at sampleRate 1, stream c=1 (p50):         first token ${p50(unshadowed, 'firstToken')} → ${p50(shadowed, 'firstToken')} ms, ` +
+      `total ${p50(unshadowed, 'total')} → ${p50(shadowed, 'total')} ms, proxy CPU ${unshadowed.cpuMs.toFixed(3)} → ${shadowed.cpuMs.toFixed(3)} ms/req`,
+  );
   console.log(`time to listen after start (p50 of 5):            ${listenMs.toFixed(0)} ms    (target ≤ 300 ms)`);
   console.log(`translation, Anthropic stream → OpenAI SSE:       ${translation.anthropicToOpenai.toFixed(2)} µs/event`);
   console.log(`translation, OpenAI stream → Anthropic SSE:       ${translation.openaiToAnthropic.toFixed(2)} µs/event`);

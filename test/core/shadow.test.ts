@@ -196,6 +196,19 @@ describe('shadow traffic', () => {
     expect(metric(h, 'ShadowFailures')).toBe(1);
   });
 
+  it('samples by the random source: 0.4 skips a draw of 0.5, 0.6 takes it', async () => {
+    const primary = await fake(() => answer('Hello from upstream'));
+    const shadow = await fake(() => answer('Hello from the shadow'));
+    const skipped = await start(primary, shadow, { sampleRate: 0.4 });
+    await complete(skipped);
+    const taken = await start(primary, shadow, { sampleRate: 0.6 });
+    await complete(taken);
+    await taken.proxy.settleShadows(5_000);
+    expect(shadow.requests).toHaveLength(1);
+    expect(metric(skipped, 'ShadowRequests')).toBeUndefined();
+    expect(metric(taken, 'ShadowRequests')).toBe(1);
+  });
+
   it('sampleRate 0: the shadow receives nothing', async () => {
     const primary = await fake(() => answer('Hello from upstream'));
     const shadow = await fake(() => answer('never'));
