@@ -3,7 +3,7 @@ import { DrillClient, type DrillDialect } from '../drill/client.ts';
 import { adminConfigControl, type ConfigControl } from '../drill/config-control.ts';
 import type { AlarmReader } from '../drill/alarms.ts';
 import { renderHeader, renderStep, renderSummary, type DrillReport } from '../drill/report.ts';
-import { runDrill } from '../drill/run-drill.ts';
+import { FLEET_OPTIONS, runDrill } from '../drill/run-drill.ts';
 import { errorText, isMain, processOutput, type CliOutput } from './args.ts';
 
 /**
@@ -26,9 +26,6 @@ const USAGE = `usage: npm run drill -- --url URL [--alias NAME] [--key KEY] [opt
   --json             print the report as JSON on stdout (the text report goes to stderr)
   --interval-ms N    pause between requests while waiting for a change (default 1000; 2000 with --parameter)
   --baseline N       requests the primary must serve before the fault (default 3)`;
-
-/** Breaker state is cached for 1 s per instance on AWS: a few more failures may land before all see it open. */
-const FLEET_OPEN_SLACK = 3;
 
 export interface DrillCliDeps {
   io?: CliOutput;
@@ -80,7 +77,7 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
   }
   const dialect = (values.dialect ?? 'openai') as DrillDialect;
   if (dialect !== 'openai' && dialect !== 'anthropic') return usage(io, `--dialect must be openai or anthropic, not "${values.dialect}"`);
-  const intervalMs = count(values['interval-ms'], values.parameter ? 2_000 : 1_000);
+  const intervalMs = count(values['interval-ms'], values.parameter ? FLEET_OPTIONS.intervalMs : 1_000);
   const baseline = count(values.baseline, 3);
   if (intervalMs === undefined || baseline === undefined || baseline < 1) return usage(io, '--interval-ms and --baseline take a positive whole number');
 
@@ -89,10 +86,10 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
   const text = values.json ? io.err : io.out;
   try {
     const control = deps.control ?? (values.parameter ? await ssmControl(values.parameter) : adminConfigControl(values.url, key));
-    const alarms = deps.alarms ?? (values.stack ? await cloudWatch(values.stack, alias, control) : undefined);
+    const alarms = deps.alarms ?? (values.stack ? await cloudWatch(values.stack, alias) : undefined);
     text(renderHeader({ alias, url: values.url, control: control.description }));
     const report = await runDrill(
-      { alias, url: values.url, intervalMs, baselineRequests: baseline, openSlack: values.parameter ? FLEET_OPEN_SLACK : 0, allowShared: values['allow-shared'] ?? false },
+      { alias, url: values.url, intervalMs, baselineRequests: baseline, openSlack: values.parameter ? FLEET_OPTIONS.openSlack : 0, allowShared: values['allow-shared'] ?? false },
       {
         traffic: new DrillClient({ url: values.url, alias, dialect, ...(key ? { key } : {}) }),
         control,
@@ -136,16 +133,9 @@ async function ssmControl(parameter: string): Promise<ConfigControl> {
   return ssmConfigControl(new SSMClient({}), parameter);
 }
 
-async function cloudWatch(stack: string, alias: string, control: ConfigControl): Promise<AlarmReader> {
-  const [{ CloudWatchClient }, { cloudWatchAlarms }, { chainOf }] = await Promise.all([
-    import('@aws-sdk/client-cloudwatch'),
-    import('../drill/alarms.ts'),
-    import('../drill/fault.ts'),
-  ]);
-  // The alarm names carry the primary target: read it from the configuration in force.
-  const chain = chainOf(await control.read(), alias);
-  const primary = 'targets' in chain ? `${chain.targets[0]!.provider}/${chain.targets[0]!.model}` : '';
-  return cloudWatchAlarms(new CloudWatchClient({}), stack, alias, primary);
+async function cloudWatch(stack: string, alias: string): Promise<AlarmReader> {
+  const [{ CloudWatchClient }, { cloudWatchAlarms }] = await Promise.all([import('@aws-sdk/client-cloudwatch'), import('../drill/alarms.ts')]);
+  return cloudWatchAlarms(new CloudWatchClient({}), stack, alias);
 }
 
 if (isMain(import.meta.url)) {

@@ -7,8 +7,7 @@ import { readBody } from './http-body.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, Routes } from './runtime.ts';
-import { publishShadow, startShadow, type RunOutcome } from './shadow.ts';
-import { TIMED_OUT, within } from './timers.ts';
+import { ShadowTraffic, type ServedEnd } from './shadow.ts';
 
 export interface ProxyDeps {
   /** The routes in force; called once per request so a configuration refresh applies at once. */
@@ -55,8 +54,7 @@ const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_' } as const;
  */
 export function createProxy(deps: ProxyDeps) {
   const random = deps.random ?? Math.random;
-  /** Shadow calls and their publication still in flight (settleShadows waits for them). */
-  const shadows = new Set<Promise<void>>();
+  const shadows = new ShadowTraffic({ upstream: deps.upstream, clock: deps.clock, random, telemetry: deps.telemetry });
 
   async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
     const started = deps.clock.now();
@@ -91,8 +89,7 @@ export function createProxy(deps: ProxyDeps) {
     const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
     // Set when this request is shadowed: receives how the client's response ended, for the comparison.
-    let shadowServed: ((outcome: RunOutcome & { target: string }) => void) | undefined;
-    let shadowStart = 0;
+    let shadowServed: ((end: ServedEnd) => void) | undefined;
     const finish = (response: Response, extra: Partial<RequestRecord> = {}, served?: Promise<Served | undefined>): Handled => {
       const done = (async () => {
         const outcome = await served;
@@ -103,7 +100,7 @@ export function createProxy(deps: ProxyDeps) {
           ...(outcome?.truncated ? { truncated: true } : {}),
         });
         deps.telemetry.request(record);
-        shadowServed?.(servedOutcome(response.status, record, outcome, started, shadowStart, deps.clock.now()));
+        shadowServed?.({ status: response.status, record, served: outcome });
       })();
       return { response, done };
     };
@@ -137,31 +134,17 @@ export function createProxy(deps: ProxyDeps) {
 
     const deadline = Math.min(started + alias.policy.totalTimeoutMs, options.deadline ?? Infinity);
     const shadow = alias.shadow;
-    // sampleRate 1 means every request, whatever the random source returns.
-    if (shadow && (shadow.sampleRate >= 1 || random() < shadow.sampleRate)) {
-      // In parallel with the attempt loop and never awaited on the client path. It starts on the
-      // next turn of the event loop so the client's own upstream request goes out first.
-      shadowStart = deps.clock.now();
-      const shadowRun = nextTurn().then(() =>
-        startShadow(
-          { target: shadow.target, request: chat, policy: alias.policy, deadline, timeoutMs: shadow.timeoutMs },
-          { upstream: deps.upstream, clock: deps.clock, random },
-        ),
-      );
-      const servedEnd = new Promise<RunOutcome & { target: string }>((resolve) => (shadowServed = resolve));
-      const publication = (async () => {
-        const shadowOutcome = await shadowRun;
-        // The client's response ends by the deadline; waiting longer would mean a bug upstream of here.
-        const servedOutcome = await within(servedEnd, Math.max(0, deadline - deps.clock.now()) + 1_000);
-        publishShadow(deps.telemetry, {
-          alias: alias.name,
-          requestId,
-          served: servedOutcome === TIMED_OUT ? { target: '(unknown)', ok: false, outcome: 'unknown', latencyMs: deps.clock.now() - shadowStart } : servedOutcome,
-          shadow: { ...shadowOutcome, target: shadow.target.key },
-        });
-      })().catch((error: unknown) => deps.telemetry.log('error', 'shadow publication failed', { alias: alias.name, requestId, error: String(error) }));
-      shadows.add(publication);
-      void publication.finally(() => shadows.delete(publication));
+    if (shadow && shadows.sampled(shadow.sampleRate)) {
+      shadowServed = shadows.start({
+        alias: alias.name,
+        requestId,
+        requestStarted: started,
+        target: shadow.target,
+        request: chat,
+        policy: alias.policy,
+        deadline,
+        timeoutMs: shadow.timeoutMs,
+      });
     }
     const forwarded: Record<string, string> = {};
     for (const name of FORWARDED_HEADERS) {
@@ -208,36 +191,10 @@ export function createProxy(deps: ProxyDeps) {
     return finish(response, extra, served);
   }
 
-  /**
-   * Waits for the shadow calls in flight and their publication, at most `boundMs`. Lambda calls it
-   * before flushing telemetry: the instance freezes once the invocation ends.
-   */
-  async function settleShadows(boundMs: number): Promise<void> {
-    if (shadows.size === 0) return;
-    await within(Promise.all([...shadows]), boundMs);
-  }
+  /** Waits, at most `boundMs`, for the shadow calls in flight (ShadowTraffic.settle). */
+  const settleShadows = (boundMs: number) => shadows.settle(boundMs);
 
   return { handle, settleShadows };
-}
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** How the client's response ended, as one side of a shadow comparison (times from the shadow's start). */
-function servedOutcome(status: number, record: RequestRecord, served: Served | undefined, started: number, shadowStart: number, now: number): RunOutcome & { target: string } {
-  const target = record.servedBy ? `${record.servedBy.provider}/${record.servedBy.model}` : '(none)';
-  const ok = status < 400 && !served?.truncated && !served?.cancelled;
-  const outcome = status >= 400 ? String(status) : served?.truncated ? 'truncated' : served?.cancelled ? 'client-gone' : '200';
-  return {
-    target,
-    ok,
-    outcome,
-    latencyMs: now - shadowStart,
-    // A non-streaming client's commit point is the complete answer: no first-content time then.
-    ...(record.stream && record.timeToFirstTokenMs !== undefined ? { firstContentMs: record.timeToFirstTokenMs - (shadowStart - started) } : {}),
-    ...(served?.usage ? { usage: served.usage } : {}),
-    ...(served?.finishReason ? { finishReason: served.finishReason } : {}),
-    ...(served?.text !== undefined ? { text: served.text } : {}),
-  };
 }
 
 export type Proxy = ReturnType<typeof createProxy>;

@@ -1,11 +1,11 @@
-import { AnswerBuilder, type Answer } from '../ir/answer.ts';
+import { AnswerBuilder } from '../ir/answer.ts';
 import type { ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import type { FinishReason, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { Committed } from './attempt-loop.ts';
+import { AnswerDigest } from './answer-digest.ts';
 import { midStreamError } from './final-error.ts';
-import { appendBounded } from './shadow.ts';
 
 /** How a served response ended, for the request record. */
 export interface Served {
@@ -14,13 +14,13 @@ export interface Served {
   truncated: boolean;
   /** The client went away before the end. */
   cancelled: boolean;
-  /** The answer's text, first 8 KB: only when `collect` was asked (a shadowed request). */
-  text?: string;
-  /** Only when `collect` was asked, and a finish event came. */
+  /** When a finish event came. */
   finishReason?: FinishReason;
+  /** The answer's text, first 8 K characters: only when `collect` was asked (a shadowed request). */
+  text?: string;
 }
 
-/** Ask for the served text and finish reason (a shadow comparison needs them; others pay nothing). */
+/** Ask for the served text (a shadow comparison needs it; others pay nothing). */
 export interface CollectOptions {
   collect?: boolean;
 }
@@ -51,14 +51,18 @@ export async function answerResponse(
   options: CollectOptions = {},
 ): Promise<{ response: Response; served: Served }> {
   const builder = new AnswerBuilder();
-  for (const event of committed.buffered) builder.add(event);
+  const digest = new AnswerDigest(options.collect === true);
+  for (const event of committed.buffered) {
+    builder.add(event);
+    digest.add(event);
+  }
   const answer = builder.result();
   await committed.settle({ kind: 'success' }, '200');
   const body = ingress.renderAnswer(answer, { ...meta, model: answer.model ?? meta.model });
   headers['x-understudy-attempts'] = attemptsHeader(committed);
   return {
     response: new Response(body, { status: 200, headers: { 'content-type': 'application/json', ...headers } }),
-    served: { ...(answer.usage ? { usage: answer.usage } : {}), truncated: false, cancelled: false, ...(options.collect ? collected(answer) : {}) },
+    served: { ...digest.summary(), truncated: false, cancelled: false },
   };
 }
 
@@ -75,8 +79,7 @@ export function streamResponse(
   options: CollectOptions = {},
 ): { response: Response; served: Promise<Served> } {
   const encoder = ingress.createEncoder(meta);
-  // Usage, and with `collect` the bounded text and finish reason: spread into every Served.
-  const builderUsage: { usage?: Usage; text?: string; finishReason?: FinishReason } = options.collect ? { text: '' } : {};
+  const digest = new AnswerDigest(options.collect === true);
   let finished = committed.finished;
   let resolveServed!: (served: Served) => void;
   const served = new Promise<Served>((resolve) => (resolveServed = resolve));
@@ -84,12 +87,8 @@ export function streamResponse(
   const track = (events: Committed['buffered']) => {
     let text = '';
     for (const event of events) {
-      if (event.type === 'usage') builderUsage.usage = { ...builderUsage.usage, ...event.usage };
+      digest.add(event);
       if (event.type === 'finish') finished = true;
-      if (options.collect) {
-        if (event.type === 'text-delta') builderUsage.text = appendBounded(builderUsage.text ?? '', event.text);
-        if (event.type === 'finish') builderUsage.finishReason = event.reason;
-      }
       text += encoder.event(event);
     }
     return text;
@@ -100,13 +99,13 @@ export function streamResponse(
       controller.enqueue(utf8.encode(encoder.fail(midStreamError(failure))));
       controller.close();
       await committed.settle({ kind: 'failure', slow: failure.kind === 'idle-timeout' }, failure.kind === 'stream-broken' ? 'cut' : failure.kind);
-      resolveServed({ ...builderUsage, truncated: true, cancelled: false });
+      resolveServed({ ...digest.summary(), truncated: true, cancelled: false });
       return;
     }
     controller.enqueue(utf8.encode(encoder.end()));
     controller.close();
     await committed.settle({ kind: 'success' }, '200');
-    resolveServed({ ...builderUsage, truncated: false, cancelled: false });
+    resolveServed({ ...digest.summary(), truncated: false, cancelled: false });
   };
 
   const body = new ReadableStream<Uint8Array>(
@@ -134,7 +133,7 @@ export function streamResponse(
         committed.attempt.abort();
         // The client left: that says nothing about the provider's health.
         await committed.settle({ kind: 'neutral' }, 'client-gone');
-        resolveServed({ ...builderUsage, truncated: false, cancelled: true });
+        resolveServed({ ...digest.summary(), truncated: false, cancelled: true });
       },
     },
     { highWaterMark: 0 },
@@ -149,10 +148,4 @@ export function streamResponse(
     }),
     served,
   };
-}
-
-function collected(answer: Answer): Pick<Served, 'text' | 'finishReason'> {
-  let text = '';
-  for (const part of answer.content) if (part.type === 'text') text = appendBounded(text, part.text);
-  return { text, finishReason: answer.finishReason };
 }

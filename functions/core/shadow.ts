@@ -2,11 +2,14 @@ import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import type { EffectivePolicy } from '../config/schema.ts';
 import { isContentEvent, type FinishReason, type Usage } from '../ir/events.ts';
 import type { ChatRequest } from '../ir/request.ts';
+import { AnswerDigest } from './answer-digest.ts';
 import { Attempt } from './attempt.ts';
 import { outcomeLabel } from './attempt-loop.ts';
 import { withChaos } from './chaos.ts';
-import type { Clock, Telemetry, Upstream } from './ports.ts';
+import type { Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
+import type { Served } from './respond.ts';
 import type { ResolvedTarget } from './runtime.ts';
+import { TIMED_OUT, within } from './timers.ts';
 
 /**
  * Shadow traffic: a sampled request also goes to a shadow target, read to the end and compared
@@ -14,15 +17,6 @@ import type { ResolvedTarget } from './runtime.ts';
  * throws, never touches a breaker (its outcomes must not move real traffic) and its answer is
  * never sent anywhere. Only numbers and labels leave this file, never text.
  */
-
-/** Texts are compared on their first 8 K characters: enough to tell answers apart, bounded in memory. */
-export const TEXT_BOUND = 8 * 1024;
-
-/** Appends `piece` to `text`, keeping at most TEXT_BOUND characters. */
-export function appendBounded(text: string, piece: string): string {
-  if (text.length >= TEXT_BOUND) return text;
-  return text.length + piece.length <= TEXT_BOUND ? text + piece : text + piece.slice(0, TEXT_BOUND - text.length);
-}
 
 /** How one side (served or shadow) of a comparison went. */
 export interface RunOutcome {
@@ -35,7 +29,7 @@ export interface RunOutcome {
   firstContentMs?: number;
   usage?: Usage;
   finishReason?: FinishReason;
-  /** The answer's text, bounded by TEXT_BOUND. */
+  /** The answer's text, bounded by TEXT_BOUND (answer-digest.ts). */
   text?: string;
 }
 
@@ -55,6 +49,97 @@ export interface ShadowDeps {
   random: () => number;
 }
 
+/** How the client's response ended, as the proxy records it. */
+export interface ServedEnd {
+  status: number;
+  record: RequestRecord;
+  served: Served | undefined;
+}
+
+/** One shadowed request: the shadow's input plus what its comparison is filed under. */
+export interface ShadowStart extends ShadowInput {
+  alias: string;
+  requestId: string;
+  /** When the proxy received the request (its record's times count from there). */
+  requestStarted: number;
+}
+
+/**
+ * The shadow calls of one proxy: each sampled request starts one beside its attempt loop, and once
+ * both have ended the comparison is published. `settle` waits for the ones still in flight.
+ */
+export class ShadowTraffic {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly deps: ShadowDeps & { telemetry: Telemetry };
+
+  constructor(deps: ShadowDeps & { telemetry: Telemetry }) {
+    this.deps = deps;
+  }
+
+  /** Draws whether a request is shadowed; a rate of 1 takes every request, whatever the random source returns. */
+  sampled(sampleRate: number): boolean {
+    return sampleRate >= 1 || this.deps.random() < sampleRate;
+  }
+
+  /**
+   * Starts the shadow of one request, never awaited on the client path, and returns what to call
+   * with how the client's response ended.
+   */
+  start(input: ShadowStart): (end: ServedEnd) => void {
+    const { clock, telemetry } = this.deps;
+    const started = clock.now();
+    // On the next turn of the event loop, so the client's own upstream request goes out first.
+    const run = nextTurn().then(() => startShadow(input, this.deps));
+    let onServed!: (end: ServedEnd) => void;
+    const served = new Promise<RunOutcome & { target: string }>((resolve) => {
+      onServed = (end) => resolve(servedOutcome(end, input.requestStarted, started, clock.now()));
+    });
+    const publication = (async () => {
+      const shadow = await run;
+      // The client's response ends by the deadline; waiting longer would mean a bug upstream of here.
+      const outcome = await within(served, Math.max(0, input.deadline - clock.now()) + 1_000);
+      publishShadow(telemetry, {
+        alias: input.alias,
+        requestId: input.requestId,
+        served: outcome === TIMED_OUT ? { target: '(unknown)', ok: false, outcome: 'unknown', latencyMs: clock.now() - started } : outcome,
+        shadow: { ...shadow, target: input.target.key },
+      });
+    })().catch((error: unknown) => telemetry.log('error', 'shadow publication failed', { alias: input.alias, requestId: input.requestId, error: String(error) }));
+    this.inFlight.add(publication);
+    void publication.finally(() => this.inFlight.delete(publication));
+    return onServed;
+  }
+
+  /**
+   * Waits for the shadow calls in flight and their publication, at most `boundMs`. Lambda calls it
+   * before flushing telemetry: the instance freezes once the invocation ends.
+   */
+  async settle(boundMs: number): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    await within(Promise.all([...this.inFlight]), boundMs);
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The client's side of a comparison, its times counted from the shadow's start. */
+function servedOutcome({ status, record, served }: ServedEnd, requestStarted: number, shadowStarted: number, now: number): RunOutcome & { target: string } {
+  const target = record.servedBy ? `${record.servedBy.provider}/${record.servedBy.model}` : '(none)';
+  const ok = status < 400 && !served?.truncated && !served?.cancelled;
+  const outcome = status >= 400 ? String(status) : served?.truncated ? 'truncated' : served?.cancelled ? 'client-gone' : '200';
+  return {
+    target,
+    ok,
+    outcome,
+    latencyMs: now - shadowStarted,
+    // A non-streaming client's commit point is the complete answer: no first-content time then.
+    ...(record.stream && record.timeToFirstTokenMs !== undefined ? { firstContentMs: record.timeToFirstTokenMs - (shadowStarted - requestStarted) } : {}),
+    ...(served?.usage ? { usage: served.usage } : {}),
+    ...(served?.finishReason ? { finishReason: served.finishReason } : {}),
+    ...(served?.text !== undefined ? { text: served.text } : {}),
+  };
+}
+
 /** Runs the request against the shadow target to its end. Resolves with the outcome; never rejects. */
 export async function startShadow(input: ShadowInput, deps: ShadowDeps): Promise<RunOutcome> {
   const started = deps.clock.now();
@@ -66,33 +151,23 @@ export async function startShadow(input: ShadowInput, deps: ShadowDeps): Promise
     // No client headers are forwarded: the shadow may be of another dialect, and it stands apart.
     const failure = await attempt.open(input.request, dialect, deps.upstream, {});
     if (failure) return { ok: false, outcome: outcomeLabel(failure), latencyMs: elapsed() };
-    let text = '';
-    let usage: Usage | undefined;
-    let finishReason: FinishReason | undefined;
+    const digest = new AnswerDigest(true);
     let firstContentMs: number | undefined;
-    const partial = () => ({
-      ...(firstContentMs !== undefined ? { firstContentMs } : {}),
-      ...(usage ? { usage } : {}),
-      ...(finishReason ? { finishReason } : {}),
-      text,
-    });
+    const partial = () => ({ ...(firstContentMs !== undefined ? { firstContentMs } : {}), ...digest.summary() });
     for (;;) {
       const step = await attempt.next();
       if (step.type === 'failure') {
         attempt.abort();
         // A broken tail after the terminal event still leaves a whole answer (as on the client path).
-        if (finishReason) return { ok: true, outcome: '200', latencyMs: elapsed(), ...partial() };
+        if (digest.finishReason) return { ok: true, outcome: '200', latencyMs: elapsed(), ...partial() };
         return { ok: false, outcome: outcomeLabel(step.failure), latencyMs: elapsed(), ...partial() };
       }
       if (step.type === 'done') {
-        if (finishReason) return { ok: true, outcome: '200', latencyMs: elapsed(), ...partial() };
+        if (digest.finishReason) return { ok: true, outcome: '200', latencyMs: elapsed(), ...partial() };
         return { ok: false, outcome: 'stream-broken', latencyMs: elapsed(), ...partial() };
       }
-      const event = step.event;
-      if (firstContentMs === undefined && isContentEvent(event)) firstContentMs = elapsed();
-      if (event.type === 'text-delta') text = appendBounded(text, event.text);
-      else if (event.type === 'usage') usage = { ...usage, ...event.usage };
-      else if (event.type === 'finish') finishReason = event.reason;
+      if (firstContentMs === undefined && isContentEvent(step.event)) firstContentMs = elapsed();
+      digest.add(step.event);
     }
   } catch (error) {
     // Defensive: a dialect bug must not surface as an unhandled rejection on a path nobody awaits.

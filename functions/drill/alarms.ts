@@ -7,10 +7,10 @@ export interface AlarmSeen {
   state: AlarmState;
 }
 
-/** Reads the states of the L2 (failover) alarms that concern the drilled alias. */
+/** Reads the states of the L2 (failover) alarms that concern the drilled alias and its primary target. */
 export interface AlarmReader {
   readonly description: string;
-  failoverAlarms(signal?: AbortSignal): Promise<AlarmSeen[]>;
+  failoverAlarms(primary: string, signal?: AbortSignal): Promise<AlarmSeen[]>;
 }
 
 /** As infra/constructs/alarm-factory.ts spells a name part. */
@@ -27,10 +27,10 @@ export function isFailoverAlarmOf(name: string, alias: string, primary: string):
   return [`served-by-fallback-${namePart(alias)}`, `breaker-open-${namePart(primary)}`].some((what) => name.endsWith(`-${what}`));
 }
 
-export function cloudWatchAlarms(client: CloudWatchClient, stackName: string, alias: string, primary: string): AlarmReader {
+export function cloudWatchAlarms(client: CloudWatchClient, stackName: string, alias: string): AlarmReader {
   return {
     description: `CloudWatch alarms of stack ${stackName}`,
-    async failoverAlarms(signal) {
+    async failoverAlarms(primary, signal) {
       const seen: AlarmSeen[] = [];
       let nextToken: string | undefined;
       do {

@@ -4,9 +4,8 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { SERVICE_NAME } from '../config/metric-names.ts';
 import { cloudWatchAlarms } from './alarms.ts';
 import { DrillClient } from './client.ts';
-import { chainOf } from './fault.ts';
 import { renderSummary, type DrillReport } from './report.ts';
-import { runDrill } from './run-drill.ts';
+import { FLEET_OPTIONS, runDrill } from './run-drill.ts';
 import { ssmConfigControl } from './ssm-config-control.ts';
 
 /**
@@ -23,8 +22,6 @@ const logger = new Logger({ serviceName: SERVICE_NAME });
 
 /** Kept back from the function's timeout so the fault is always removed before Lambda stops us. */
 const RESTORE_RESERVE_MS = 60_000;
-/** Breaker state is cached for 1 s per instance: a few more failures may land before all see it open. */
-const FLEET_OPEN_SLACK = 3;
 
 export async function handler(_event: unknown, context: { getRemainingTimeInMillis(): number }): Promise<{ passed: true; durationMs: number; requests: number }> {
   const env = process.env;
@@ -34,19 +31,17 @@ export async function handler(_event: unknown, context: { getRemainingTimeInMill
   const control = ssmConfigControl(ssm, required('UNDERSTUDY_CONFIG_PARAMETER'));
   const key = (await ssm.send(new GetParameterCommand({ Name: required('UNDERSTUDY_DRILL_KEY_PARAMETER'), WithDecryption: true }))).Parameter?.Value;
   if (!key) throw new Error('the drill key parameter is empty: store a proxy API key for the drill alias there (npm run keys -- create)');
-  const chain = chainOf(await control.read(), alias);
-  const primary = 'targets' in chain ? `${chain.targets[0]!.provider}/${chain.targets[0]!.model}` : '';
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Math.max(0, context.getRemainingTimeInMillis() - RESTORE_RESERVE_MS));
   let report: DrillReport;
   try {
     report = await runDrill(
-      { alias, url, openSlack: FLEET_OPEN_SLACK, intervalMs: Number(env.UNDERSTUDY_DRILL_INTERVAL_MS ?? 2_000) },
+      { alias, url, openSlack: FLEET_OPTIONS.openSlack, intervalMs: Number(env.UNDERSTUDY_DRILL_INTERVAL_MS ?? FLEET_OPTIONS.intervalMs) },
       {
         traffic: new DrillClient({ url, alias, key, dialect: 'openai' }),
         control,
-        alarms: cloudWatchAlarms(cloudwatch, stack, alias, primary),
+        alarms: cloudWatchAlarms(cloudwatch, stack, alias),
         signal: controller.signal,
         onStep: (step) => logger.info('drill step', { ...step }),
       },

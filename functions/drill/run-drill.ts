@@ -47,6 +47,11 @@ export interface DrillOptions {
 }
 
 const DEFAULTS = { baselineRequests: 3, intervalMs: 1_000, openSlack: 0, alarmTimeoutMs: 6 * 60_000, alarmPollMs: 20_000 };
+/**
+ * Against a deployed fleet: each instance caches breaker state for 1 s, so a few more failures may
+ * land before all see the breaker open; requests are spaced wider, the config taking ~75 s to arrive.
+ */
+export const FLEET_OPTIONS = { openSlack: 3, intervalMs: 2_000 } as const;
 /** The open period's jitter (RELIABILITY.md §2). */
 const OPEN_JITTER = 1.2;
 /** Restoring gets its own bound: it must happen even after an interruption. */
@@ -228,7 +233,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
     // ── alarm: the L2 alarm fires while the fallback carries the traffic ──
     if (deps.alarms) {
       begin('alarm');
-      await waitForAlarm(deps.alarms, 'ALARM');
+      await waitForAlarm(deps.alarms, primary, 'ALARM');
       end();
     }
 
@@ -267,7 +272,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
 
     if (deps.alarms) {
       begin('alarm-clears');
-      await waitForAlarm(deps.alarms, 'OK');
+      await waitForAlarm(deps.alarms, primary, 'OK');
       end();
     }
   } catch (error) {
@@ -312,11 +317,11 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
   }
 
   /** Polls the alias's L2 alarms, keeping traffic flowing so the metric has datapoints. */
-  async function waitForAlarm(alarms: AlarmReader, wanted: 'ALARM' | 'OK'): Promise<void> {
+  async function waitForAlarm(alarms: AlarmReader, primary: string, wanted: 'ALARM' | 'OK'): Promise<void> {
     const since = now();
     let seen: AlarmSeen[] = [];
     for (;;) {
-      seen = await alarms.failoverAlarms(deps.signal);
+      seen = await alarms.failoverAlarms(primary, deps.signal);
       const fallbackAlarm = seen.find((a) => a.name.includes('served-by-fallback-'));
       if (!fallbackAlarm) {
         check('fail', `no served-by-fallback alarm for alias "${o.alias}" in ${alarms.description}`);

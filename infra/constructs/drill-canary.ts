@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { Config } from '../../functions/config/schema.ts';
 import { aliasesSharing, chainOf } from '../../functions/drill/fault.ts';
 import { InvokeLatest } from './health-check.ts';
+import { DECRYPT_THROUGH_SSM_ACKNOWLEDGEMENT, decryptThroughSsm } from './provider-access.ts';
 import { UnderstudyFunction } from './understudy-function.ts';
 
 /**
@@ -80,14 +81,13 @@ export class DrillCanary extends Construct {
 
     const { partition, region, account } = stack;
     const alarms = `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`;
-    const decrypt = `arn:${partition}:kms:${region}:${account}:key/*`;
     const access = new Policy(this, 'Access', {
       roles: [this.function.role],
       statements: [
         // Reads the config, writes the fault into it and takes it out again.
         new PolicyStatement({ actions: ['ssm:GetParameter', 'ssm:PutParameter'], resources: [props.configParameter.parameterArn] }),
         new PolicyStatement({ actions: ['ssm:GetParameter'], resources: [`arn:${partition}:ssm:${region}:${account}:parameter${props.keyParameterName}`] }),
-        new PolicyStatement({ actions: ['kms:Decrypt'], resources: [decrypt], conditions: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } }),
+        decryptThroughSsm(stack),
         new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
       ],
     });
@@ -96,10 +96,7 @@ export class DrillCanary extends Construct {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:*]',
         reason: 'DescribeAlarms is a read-only list call filtered by name prefix in the request; IAM matches it against every alarm of the account and region, so it cannot be narrowed to this stack\'s prefix.',
       },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
-        reason: 'The drill key is a SecureString under the AWS-managed aws/ssm key, whose id is not known at synth; kms:ViaService limits Decrypt to calls made through SSM in this region.',
-      },
+      DECRYPT_THROUGH_SSM_ACKNOWLEDGEMENT,
     );
     const redrive = 'A failed drill is reported by the drill-failed alarm and its report is in the log; repeating it would only inject the fault again. The next scheduled run starts afresh.';
     Validations.of(this.fn).acknowledge(

@@ -11,6 +11,22 @@ export interface ProviderAccessProps {
   roles: readonly IRole[];
 }
 
+/** Reading a SecureString: kms:Decrypt under the AWS-managed aws/ssm key, only through SSM in this region. */
+export function decryptThroughSsm(stack: Stack): PolicyStatement {
+  const { partition, region, account } = stack;
+  return new PolicyStatement({
+    actions: ['kms:Decrypt'],
+    resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
+    conditions: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } },
+  });
+}
+
+/** Why decryptThroughSsm's key wildcard is acceptable (cdk-nag). */
+export const DECRYPT_THROUGH_SSM_ACKNOWLEDGEMENT = {
+  id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
+  reason: 'SecureStrings use the AWS-managed aws/ssm key, whose id is not known at synth; kms:ViaService limits Decrypt to calls made through SSM in this region.',
+};
+
 /** Cross-region inference profile ids carry a geography prefix (`us.anthropic.claude-…`). */
 const INFERENCE_PROFILE_PREFIX = /^(global|us|us-gov|eu|apac|jp|au|ca)\.(.+)$/;
 
@@ -37,11 +53,7 @@ export class ProviderAccess extends Construct {
           // The path itself (GetParametersByPath) and everything below it.
           resources: [parameterArn(props.keysPath), parameterArn(`${props.keysPath}/*`)],
         }),
-        new PolicyStatement({
-          actions: ['kms:Decrypt'],
-          resources: [`arn:${partition}:kms:${region}:${account}:key/*`],
-          conditions: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } },
-        }),
+        decryptThroughSsm(stack),
       ],
     });
     Validations.of(this.keysPolicy).acknowledge(
@@ -49,10 +61,7 @@ export class ProviderAccess extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:parameter${props.keysPath}/*]`,
         reason: `Provider keys and client key hashes are SecureStrings the operator creates under ${props.keysPath}/ after deploy (CloudFormation cannot create SecureStrings), so their names are not known at synth; access stops at that prefix.`,
       },
-      {
-        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]',
-        reason: 'SecureStrings use the AWS-managed aws/ssm key, whose id is not known at synth; kms:ViaService limits Decrypt to calls made through SSM in this region.',
-      },
+      DECRYPT_THROUGH_SSM_ACKNOWLEDGEMENT,
     );
 
     if (props.bedrock.length > 0) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { appendBounded, compare, textSimilarity, TEXT_BOUND, type RunOutcome } from '../../functions/core/shadow.ts';
+import { appendBounded, TEXT_BOUND } from '../../functions/core/answer-digest.ts';
+import { compare, textSimilarity, type RunOutcome } from '../../functions/core/shadow.ts';
 
 describe('textSimilarity (Jaccard over character trigrams)', () => {
   it('identical texts score 1, whatever the case and spacing', () => {

@@ -106,7 +106,7 @@ function drill(): Promise<DrillReport> {
       traffic: new DrillClient({ url, alias: 'drill', key: key.key, dialect: 'openai' }),
       // The config refreshes every 100 ms ± 20 % here; breaker state is cached for 1 s.
       control: ssmConfigControl(new SSMClient({ endpoint: ssm.url, ...aws }), PARAMETER, { propagationMs: 2_000 }),
-      alarms: cloudWatchAlarms(new CloudWatchClient({ endpoint: cloudwatch.url, ...aws }), 'Understudy', 'drill', 'openai-drill/gpt-4o-mini'),
+      alarms: cloudWatchAlarms(new CloudWatchClient({ endpoint: cloudwatch.url, ...aws }), 'Understudy', 'drill'),
     },
   );
 }
