@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type BreakerStore, type Clock, type Telemetry, type Upstream } from '../core/ports.ts';
 import { createProxy, type Proxy } from '../core/proxy.ts';
-import { compileRoutes, type Routes } from '../core/runtime.ts';
+import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
 import { createBreakerClient, DynamoBreakerStore } from './dynamo-breaker-store.ts';
 import { EmfTelemetry } from './emf-telemetry.ts';
@@ -37,8 +37,8 @@ export interface AwsOverrides {
 export interface AwsRuntime {
   /** Resolves once a configuration is compiled (SSM, or the bundled copy when SSM is slow or down). */
   ready(): Promise<Proxy>;
-  /** The routes in force (after ready); asking also lets a due configuration refresh start. */
-  routes(): Routes;
+  /** The compiled configuration in force (after ready); asking also lets a due configuration refresh start. */
+  compiled(): CompiledConfig;
   breakers: BreakerStore;
   telemetry: Telemetry & { flush?: () => void };
   clock: Clock;
@@ -49,7 +49,7 @@ export interface AwsRuntime {
   afterRequest(deadline?: number): Promise<void>;
 }
 
-/** How often the routes are rebuilt even without a config change (provider key rotation). */
+/** How often the configuration is recompiled even without a config change (provider key rotation). */
 const RECOMPILE_MS = 5 * 60_000;
 /** Upper bound on waiting for breaker writes at the end of an invocation. */
 const FLUSH_BOUND_MS = 300;
@@ -74,20 +74,20 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
   const ssm = overrides.ssm ?? new SSMClient({});
   const secrets = new SsmSecrets({ client: ssm, env, telemetry, clock });
 
-  let routes: Routes | undefined;
+  let inForce: CompiledConfig | undefined;
   let source: SsmConfigSource | undefined;
   let compiled = 0;
   let compiledAt = 0;
   const compile = async (config: Config): Promise<void> => {
     const ticket = ++compiled;
     compiledAt = clock.now();
-    const next = await compileRoutes(config, secrets, providerDialects);
+    const next = await compileConfig(config, secrets, providerDialects);
     // A slower compilation of an older document must not replace a newer one.
     if (ticket !== compiled) return;
-    routes = next;
+    inForce = next;
     for (const warning of next.warnings) telemetry.log('warn', warning);
   };
-  const targets = () => [...new Set([...(routes?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
+  const targets = () => [...new Set([...(inForce?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
 
   const breakers = new DynamoBreakerStore({
     client: overrides.dynamo ?? createBreakerClient(),
@@ -98,11 +98,11 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     ...(overrides.random ? { random: overrides.random } : {}),
   });
 
-  const current = (): Routes => {
+  const current = (): CompiledConfig => {
     const config = source?.current();
     // Provider keys are resolved at compilation: recompile now and then so a rotated key is seen.
     if (config && clock.now() - compiledAt > RECOMPILE_MS) void compile(config).catch(() => {});
-    return routes!;
+    return inForce!;
   };
 
   const ready = (async () => {
@@ -117,7 +117,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     });
     await compile(source.current());
     return createProxy({
-      routes: current,
+      compiled: current,
       breakers,
       upstream: overrides.upstream ?? fetchUpstream,
       telemetry,
@@ -132,7 +132,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
 
   return {
     ready: () => ready,
-    routes: current,
+    compiled: current,
     breakers,
     telemetry,
     clock,

@@ -3,7 +3,7 @@ import { createBreakerTable } from '../adapters/create-breaker-table.ts';
 import { createBreakerClient, DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
 import { parseConfigText } from '../config/parse-text.ts';
 import { systemClock, type BreakerSnapshot, type ForcedMode } from '../core/ports.ts';
-import { targetKey } from '../core/runtime.ts';
+import { targetKey } from '../core/compiled-config.ts';
 import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOutput } from './args.ts';
 
 /**

@@ -7,7 +7,7 @@ import { withChaos } from './chaos.ts';
 import { finalError } from './final-error.ts';
 import type { Admission, AttemptRecord, BreakerOutcome, BreakerStore, Clock, Upstream } from './ports.ts';
 import { decide } from './retry-rules.ts';
-import type { ResolvedAlias, ResolvedTarget } from './runtime.ts';
+import type { ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
 import { sleep } from './timers.ts';
 
 export interface LoopDeps {

@@ -4,7 +4,7 @@ import { isContentEvent, type StreamEvent } from '../ir/events.ts';
 import type { Failure, FailureKind } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import type { Clock, Upstream } from './ports.ts';
-import type { ResolvedTarget } from './runtime.ts';
+import type { ResolvedTarget } from './compiled-config.ts';
 import { TIMED_OUT, within } from './timers.ts';
 
 /** What reading the next event of an attempt gave. */

@@ -1,7 +1,7 @@
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import type { ProbeResult, ProviderSettings } from '../ir/dialect.ts';
 import type { BreakerStore, Clock, Telemetry, Upstream } from './ports.ts';
-import type { ResolvedTarget, Routes } from './runtime.ts';
+import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
 import { TIMED_OUT, within } from './timers.ts';
 
 /** Consecutive failed probes that open a provider's breakers (RELIABILITY.md §3). */
@@ -42,7 +42,7 @@ export function judgeRound(
 }
 
 export interface HealthDeps {
-  routes: Routes;
+  compiled: CompiledConfig;
   breakers: BreakerStore;
   telemetry: Telemetry;
   upstream: Upstream;
@@ -59,7 +59,7 @@ export interface HealthDeps {
  */
 export async function runHealthRound(deps: HealthDeps): Promise<{ outcomes: ProbeOutcome[]; inconclusive: boolean }> {
   const byProvider = new Map<string, { provider: ProviderSettings; targets: ResolvedTarget[] }>();
-  for (const alias of deps.routes.aliases.values()) {
+  for (const alias of deps.compiled.aliases.values()) {
     for (const target of alias.targets) {
       const entry = byProvider.get(target.provider.name) ?? { provider: target.provider, targets: [] };
       if (!entry.targets.some((t) => t.key === target.key)) entry.targets.push(target);
@@ -93,7 +93,7 @@ export async function runHealthRound(deps: HealthDeps): Promise<{ outcomes: Prob
   if (verdict.inconclusive) {
     deps.telemetry.log('warn', 'health probes inconclusive: every provider failed at the network level; breakers left alone');
   }
-  const settingsFor = (key: string) => [...deps.routes.aliases.values()].find((a) => a.targets.some((t) => t.key === key))!.policy.breaker;
+  const settingsFor = (key: string) => [...deps.compiled.aliases.values()].find((a) => a.targets.some((t) => t.key === key))!.policy.breaker;
   const writes: Promise<void>[] = [];
   for (const name of verdict.open) {
     for (const t of byProvider.get(name)!.targets) writes.push(deps.breakers.observeProbe(t.key, settingsFor(t.key), false));

@@ -6,12 +6,12 @@ import { runAttemptLoop } from './attempt-loop.ts';
 import { readBody } from './http-body.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
-import type { ResolvedTarget, Routes } from './runtime.ts';
+import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
 import { ShadowTraffic, type ServedEnd } from './shadow.ts';
 
 export interface ProxyDeps {
-  /** The routes in force; called once per request so a configuration refresh applies at once. */
-  routes: () => Routes;
+  /** The compiled configuration in force; called once per request so a configuration refresh applies at once. */
+  compiled: () => CompiledConfig;
   breakers: BreakerStore;
   upstream: Upstream;
   telemetry: Telemetry;
@@ -80,12 +80,12 @@ export function createProxy(deps: ProxyDeps) {
     }
     // The operator API needs a key like any other route (and serves only the local server).
     if (route === 'admin') return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config }, ingress));
-    if (route === 'models') return immediate(listModels(deps.routes(), request.headers.has('anthropic-version'), access.aliases));
+    if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
     return serve(request, route === 'chat' ? deps.ingress.openai : deps.ingress.anthropic, options, started, access.aliases);
   }
 
   async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[]): Promise<Handled> {
-    const routes = deps.routes();
+    const compiled = deps.compiled();
     const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
     // Set when this request is shadowed: receives how the client's response ended, for the comparison.
@@ -107,9 +107,9 @@ export function createProxy(deps: ProxyDeps) {
     const fail = (error: ClientError, extra: Partial<RequestRecord> = {}, headers: Record<string, string> = {}) =>
       finish(errorResponse(ingress, error, headers), { errorType: error.type, ...extra });
 
-    const body = await readBody(request, routes.config.limits.maxBodyBytes).catch(() => undefined);
+    const body = await readBody(request, compiled.config.limits.maxBodyBytes).catch(() => undefined);
     if (!body) return fail(clientError(400, 'invalid_request', 'the request body could not be read'));
-    if (!body.ok) return fail(clientError(413, 'request_too_large', `the request body exceeds ${routes.config.limits.maxBodyBytes} bytes`, { code: 'request_too_large' }));
+    if (!body.ok) return fail(clientError(413, 'request_too_large', `the request body exceeds ${compiled.config.limits.maxBodyBytes} bytes`, { code: 'request_too_large' }));
     let json: unknown;
     try {
       json = JSON.parse(body.text);
@@ -121,9 +121,9 @@ export function createProxy(deps: ProxyDeps) {
     const chat = parsed.request;
     record.alias = chat.model;
     record.stream = chat.stream;
-    const alias = routes.aliases.get(chat.model);
+    const alias = compiled.aliases.get(chat.model);
     if (!alias) {
-      return fail(clientError(404, 'not_found', `the model "${chat.model}" does not exist; known aliases: ${[...routes.aliases.keys()].join(', ')}`, { code: 'model_not_found', param: 'model' }));
+      return fail(clientError(404, 'not_found', `the model "${chat.model}" does not exist; known aliases: ${[...compiled.aliases.keys()].join(', ')}`, { code: 'model_not_found', param: 'model' }));
     }
     if (allowed && !allowed.includes(alias.name)) {
       return fail(clientError(403, 'permission', `this API key may not use the model "${chat.model}"`, { param: 'model' }));
@@ -212,8 +212,8 @@ const ROUTES: Record<string, 'chat' | 'messages' | 'models' | 'healthz' | 'admin
   '/healthz': 'healthz',
 };
 
-function listModels(routes: Routes, anthropic: boolean, allowed?: string[]): Response {
-  const names = [...routes.aliases.keys()].filter((name) => !allowed || allowed.includes(name));
+function listModels(compiled: CompiledConfig, anthropic: boolean, allowed?: string[]): Response {
+  const names = [...compiled.aliases.keys()].filter((name) => !allowed || allowed.includes(name));
   if (anthropic) {
     const data = names.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' }));
     return Response.json({ data, has_more: false, first_id: names[0] ?? null, last_id: names[names.length - 1] ?? null });

@@ -8,7 +8,7 @@ import { outcomeLabel } from './attempt-loop.ts';
 import { withChaos } from './chaos.ts';
 import type { Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import type { Served } from './respond.ts';
-import type { ResolvedTarget } from './runtime.ts';
+import type { ResolvedTarget } from './compiled-config.ts';
 import { TIMED_OUT, within } from './timers.ts';
 
 /**

@@ -19,8 +19,8 @@ export async function handler(_event?: unknown, context?: { getRemainingTimeInMi
   for (let round = 0; round < 2; round++) {
     const started = Date.now();
     await runtime.ready();
-    const routes = runtime.routes();
-    await runHealthRound({ routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks });
+    const routes = runtime.compiled();
+    await runHealthRound({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks });
     rounds++;
     // The BreakerOpen gauge from the checker too, so the L2 alarm sees state without traffic.
     for (const breaker of await runtime.breakers.list()) {

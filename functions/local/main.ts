@@ -6,7 +6,7 @@ import { isLoopbackHost } from '../config/schema.ts';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Telemetry } from '../core/ports.ts';
-import type { Routes } from '../core/runtime.ts';
+import type { CompiledConfig } from '../core/compiled-config.ts';
 import { startLocalServer, type LocalServer } from './server.ts';
 
 /** `npm start`: the proxy as a plain Node server, by default on 127.0.0.1:8787. */
@@ -50,10 +50,10 @@ async function main(): Promise<number> {
   }
   const table = values['breaker-table'] ?? process.env.UNDERSTUDY_BREAKER_TABLE;
   const telemetry = new ConsoleTelemetry();
-  // The store lists the configured targets, known once the server has compiled its routes.
+  // The store lists the configured targets, known once the server has compiled its configuration.
   const started: { server?: LocalServer } = {};
   // The AWS SDK is loaded only when asked for: a plain local start stays fast.
-  const breakers = table ? await dynamoBreakers(table, telemetry, () => started.server?.routes) : undefined;
+  const breakers = table ? await dynamoBreakers(table, telemetry, () => started.server?.compiled) : undefined;
   const ssm = keysPath || usesSsm(parsed.config) ? await ssmAdapters(keysPath, telemetry) : undefined;
   const local = await startLocalServer({
     config: parsed.config,
@@ -65,8 +65,8 @@ async function main(): Promise<number> {
     ...(ssm?.authorize ? { authorize: ssm.authorize } : {}),
   });
   started.server = local;
-  for (const warning of local.routes.warnings) process.stderr.write(`warning: ${warning}\n`);
-  const usable = [...local.routes.aliases.values()].filter((a) => a.targets.length > 0);
+  for (const warning of local.compiled.warnings) process.stderr.write(`warning: ${warning}\n`);
+  const usable = [...local.compiled.aliases.values()].filter((a) => a.targets.length > 0);
   if (usable.length === 0) {
     await local.close();
     const refs = Object.values(parsed.config.providers).flatMap((p) => (p.apiKey?.startsWith('env:') ? [p.apiKey.slice(4)] : []));
@@ -84,14 +84,14 @@ async function main(): Promise<number> {
   return -1;
 }
 
-async function dynamoBreakers(table: string, telemetry: Telemetry, routes: () => Routes | undefined) {
+async function dynamoBreakers(table: string, telemetry: Telemetry, compiled: () => CompiledConfig | undefined) {
   const { DynamoBreakerStore, createBreakerClient } = await import('../adapters/dynamo-breaker-store.ts');
   return new DynamoBreakerStore({
     client: createBreakerClient(),
     table,
     clock: systemClock,
     telemetry,
-    targets: () => [...(routes()?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)),
+    targets: () => [...(compiled()?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)),
   });
 }
 

@@ -10,7 +10,7 @@ import type { RunningConfig } from '../core/admin.ts';
 import { MemoryBreakerStore } from '../core/breaker/memory-store.ts';
 import { systemClock, type BreakerStore, type Clock, type Secrets, type Telemetry, type Upstream } from '../core/ports.ts';
 import { createProxy, type ProxyDeps } from '../core/proxy.ts';
-import { compileRoutes, type Routes } from '../core/runtime.ts';
+import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
 import { nodeHandler } from './node-http.ts';
 
@@ -33,8 +33,8 @@ const SHADOW_CLOSE_BOUND_MS = 2_000;
 
 export interface LocalServer {
   url: string;
-  /** The routes in force (replaced by `PUT /admin/config`). */
-  readonly routes: Routes;
+  /** The compiled configuration in force (replaced by `PUT /admin/config`). */
+  readonly compiled: CompiledConfig;
   breakers: BreakerStore;
   server: Server;
   close(): Promise<void>;
@@ -45,16 +45,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const clock = options.clock ?? systemClock;
   const telemetry = options.telemetry ?? new ConsoleTelemetry();
   const secrets = options.secrets ?? envSecrets(process.env);
-  let routes = await compileRoutes(options.config, secrets, providerDialects);
+  let compiled = await compileConfig(options.config, secrets, providerDialects);
   const running: RunningConfig = {
-    current: () => routes.config,
+    current: () => compiled.config,
     async replace(document) {
       const validated = validateConfig(document);
       if (!validated.ok) return validated;
-      routes = await compileRoutes(validated.config, secrets, providerDialects);
-      for (const warning of routes.warnings) telemetry.log('warn', warning);
+      compiled = await compileConfig(validated.config, secrets, providerDialects);
+      for (const warning of compiled.warnings) telemetry.log('warn', warning);
       telemetry.log('info', 'configuration replaced through the admin API');
-      return { ok: true, warnings: routes.warnings };
+      return { ok: true, warnings: compiled.warnings };
     },
   };
   const breakers =
@@ -67,7 +67,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       },
     });
   const proxy = createProxy({
-    routes: () => routes,
+    compiled: () => compiled,
     breakers,
     upstream: options.upstream ?? fetchUpstream,
     telemetry,
@@ -86,8 +86,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const host = address.includes(':') ? `[${address}]` : address;
   return {
     url: `http://${host}:${port}`,
-    get routes() {
-      return routes;
+    get compiled() {
+      return compiled;
     },
     breakers,
     server,

@@ -60,6 +60,6 @@ describe('npm run breakers against a running local server', () => {
     expect(forced.code).toBe(0);
     const listed = await runNode('functions/cli/breakers.ts', ['list', '--url', harness.proxy.url], {});
     expect(listed.stdout).toMatch(/p1\/m1\s+closed \(forced open\)/);
-    expect((await harness.proxy.breakers.admit('p1/m1', harness.proxy.routes.config.policy.breaker, 1000)).decision).toBe('skip');
+    expect((await harness.proxy.breakers.admit('p1/m1', harness.proxy.compiled.config.policy.breaker, 1000)).decision).toBe('skip');
   });
 });

@@ -52,7 +52,7 @@ describe('the running configuration through the admin API', () => {
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ applied: true, warnings: [] });
     expect(await ask(h)).toEqual({ text: 'fallback', provider: 'p2' });
-    expect(h.proxy.routes.config.providers.p1?.chaos?.errorRate).toBe(1);
+    expect(h.proxy.compiled.config.providers.p1?.chaos?.errorRate).toBe(1);
   });
 
   it('rejects an invalid document as a whole, in the OpenAI error format, and changes nothing', async () => {

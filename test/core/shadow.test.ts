@@ -8,7 +8,7 @@ import { fetchUpstream } from '../../functions/adapters/fetch-upstream.ts';
 import { validateConfig } from '../../functions/config/load.ts';
 import { MemoryBreakerStore } from '../../functions/core/breaker/memory-store.ts';
 import { createProxy, type Proxy } from '../../functions/core/proxy.ts';
-import { compileRoutes } from '../../functions/core/runtime.ts';
+import { compileConfig } from '../../functions/core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../../functions/dialects/registry.ts';
 import { nodeHandler } from '../../functions/local/node-http.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
@@ -62,8 +62,8 @@ async function start(primary: FakeProvider, shadow: FakeProvider, options: { sam
   const telemetry = new ConsoleTelemetry({ out: (line) => lines.push(line), err: (line) => lines.push(line) });
   const clock = new ManualClock();
   const breakers = new MemoryBreakerStore({ clock, random: () => 0.5 });
-  const routes = await compileRoutes(validated.config, envSecrets({ TEST_KEY: 'sk-test-not-a-real-key' }), providerDialects);
-  const proxy = createProxy({ routes: () => routes, breakers, upstream: fetchUpstream, telemetry, clock, random: () => 0.5, ingress: ingressDialects });
+  const routes = await compileConfig(validated.config, envSecrets({ TEST_KEY: 'sk-test-not-a-real-key' }), providerDialects);
+  const proxy = createProxy({ compiled: () => routes, breakers, upstream: fetchUpstream, telemetry, clock, random: () => 0.5, ingress: ingressDialects });
   const server = createServer({ keepAlive: true }, nodeHandler(proxy.handle));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -273,13 +273,13 @@ describe('shadow routes', () => {
       aliases: { [ALIAS]: { targets: [{ provider: 'primary', model: 'm' }], shadow: { target: { provider: 'shadow', model: 's' }, sampleRate: 1, timeoutMs: 5_000 } } },
     });
     if (!validated.ok) throw new Error(validated.errors.join('; '));
-    const routes = await compileRoutes(validated.config, envSecrets({ TEST_KEY: 'sk-test' }), providerDialects);
+    const routes = await compileConfig(validated.config, envSecrets({ TEST_KEY: 'sk-test' }), providerDialects);
     const alias = routes.aliases.get(ALIAS)!;
     expect(alias.shadow).toBeUndefined();
     expect(alias.targets.map((t) => t.key)).toEqual(['primary/m']);
     expect(routes.warnings).toContain(`alias "${ALIAS}": shadow target shadow/s skipped (its provider has no key)`);
 
-    const withKey = await compileRoutes(validated.config, envSecrets({ TEST_KEY: 'sk-test', MISSING_KEY: 'sk-other' }), providerDialects);
+    const withKey = await compileConfig(validated.config, envSecrets({ TEST_KEY: 'sk-test', MISSING_KEY: 'sk-other' }), providerDialects);
     expect(withKey.aliases.get(ALIAS)!.shadow).toMatchObject({ target: { key: 'shadow/s', model: 's' }, sampleRate: 1, timeoutMs: 5_000 });
   });
 });

@@ -86,7 +86,7 @@ describe('npm run drill against the local server', () => {
     expect(text).toContain('✓ fault');
     expect(text).toContain('PASSED: the failover path works');
 
-    expect(server.routes.config.providers['openai-drill']?.chaos).toBeUndefined();
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toBeUndefined();
     // The baseline, then the probe and one more in recovery: the injected fault answers before the
     // upstream call, so the primary never saw the failing requests.
     expect(primary.requests.length).toBe(3 + 2);
@@ -108,17 +108,17 @@ describe('npm run drill against the local server', () => {
     expect(details(report, 'fault').some((d) => d.startsWith('fail ') && d.includes('requests failed during the fault'))).toBe(true);
     expect(details(report, 'streaming')[0]).toMatch(/^fail the streamed request was 503/);
     expect(text).toContain('FAILED: fault, streaming');
-    expect(server.routes.config.providers['openai-drill']?.chaos).toBeUndefined();
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toBeUndefined();
   });
 
   it('injects nothing when the primary does not serve to begin with', async () => {
     const { server } = await setUp({ primary: () => openaiError(503, 'overloaded', 'server_error') });
-    const before = server.routes;
+    const before = server.compiled;
     const { code, report } = await drill(server.url);
     expect(code).toBe(1);
     expect(stepNames(report)).toEqual(['preflight:pass', 'baseline:fail', 'fault:skipped', 'streaming:skipped', 'recovery:skipped']);
     expect(details(report, 'baseline')).toContain('fail no fault injected: the primary must serve before the drill can prove the failover');
-    expect(server.routes).toBe(before);
+    expect(server.compiled).toBe(before);
   });
 
   it('refuses to fault a provider that other aliases use, unless told it is a game day', async () => {
@@ -135,13 +135,13 @@ describe('npm run drill against the local server', () => {
 
   it('removes at once a fault that an earlier, killed drill left behind, then drills', async () => {
     const { server } = await setUp();
-    const document = structuredClone(server.routes.config) as { providers: Record<string, Record<string, unknown>> };
+    const document = structuredClone(server.compiled.config) as { providers: Record<string, Record<string, unknown>> };
     document.providers['openai-drill']!.chaos = { errorRate: 1, status: 503 };
     expect((await fetch(`${server.url}/admin/config`, { method: 'PUT', body: JSON.stringify(document) })).status).toBe(200);
     const { code, report } = await drill(server.url);
     expect(details(report, 'preflight')).toContain('warn a fault left on "openai-drill" by an earlier drill was removed first');
     expect(code).toBe(0);
-    expect(server.routes.config.providers['openai-drill']?.chaos).toBeUndefined();
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toBeUndefined();
   });
 
   it('usage errors exit 2 and name the problem', async () => {
@@ -170,13 +170,13 @@ describe('interrupting a drill restores the configuration', () => {
     const controller = new AbortController();
     const running = drill(server.url, [], controller.signal);
     await streamReached(fallback);
-    expect(server.routes.config.providers['openai-drill']?.chaos).toMatchObject({ errorRate: 1 });
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toMatchObject({ errorRate: 1 });
     controller.abort();
     const { code, report } = await running;
     expect(code).toBe(130);
     expect(report.interrupted).toBe(true);
     expect(stepNames(report)).toEqual(['preflight:pass', 'baseline:pass', 'fault:pass', 'streaming:fail', 'restore:pass']);
-    expect(server.routes.config.providers['openai-drill']?.chaos).toBeUndefined();
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toBeUndefined();
   });
 
   it('Ctrl-C on the CLI process: SIGINT removes the fault before it exits', async () => {
@@ -190,12 +190,12 @@ describe('interrupting a drill restores the configuration', () => {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await streamReached(fallback);
-    expect(server.routes.config.providers['openai-drill']?.chaos).toMatchObject({ errorRate: 1 });
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toMatchObject({ errorRate: 1 });
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(output).toContain('interrupted: stopping the drill and restoring the configuration');
     expect(output).toContain('✓ restore');
     expect(output).toContain('INTERRUPTED');
-    expect(server.routes.config.providers['openai-drill']?.chaos).toBeUndefined();
+    expect(server.compiled.config.providers['openai-drill']?.chaos).toBeUndefined();
   });
 });

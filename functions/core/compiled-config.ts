@@ -25,7 +25,7 @@ export interface ResolvedAlias {
 }
 
 /** The configuration compiled for serving. Rebuilt whenever the configuration changes. */
-export interface Routes {
+export interface CompiledConfig {
   config: Config;
   aliases: Map<string, ResolvedAlias>;
   /** One line per provider skipped or alias left without targets, for the operator. */
@@ -36,7 +36,7 @@ export function targetKey(provider: string, model: string): TargetKey {
   return `${provider}/${model}`;
 }
 
-export async function compileRoutes(config: Config, secrets: Secrets, dialects: Record<DialectName, ProviderDialect>): Promise<Routes> {
+export async function compileConfig(config: Config, secrets: Secrets, dialects: Record<DialectName, ProviderDialect>): Promise<CompiledConfig> {
   const warnings: string[] = [];
   const providers = new Map<string, ProviderSettings>();
   await Promise.all(
