@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../config/metric-names.ts';
-import type { RequestRecord, Telemetry } from '../core/ports.ts';
+import { CLIENT_GONE, type RequestRecord, type Telemetry } from '../core/ports.ts';
 
 /**
  * Telemetry on CloudWatch: Embedded Metric Format through Powertools Metrics (one EMF line per
@@ -28,9 +28,11 @@ export class EmfTelemetry implements Telemetry {
     const served = record.servedBy;
     const tried = [...new Set(record.attempts.filter((a) => !a.outcome.startsWith('skipped')).map((a) => a.target))];
     const failedOver = tried.length > 1 || (served !== undefined && !served.primary);
+    // A caller that hung up is nobody's error: it must not move an error-rate alarm.
+    const failed = (record.status >= 400 || record.truncated === true) && !record.cancelled;
     this.emit({ [DIMENSIONS.alias]: alias }, (m) => {
       m.addMetric(METRICS.requests, MetricUnit.Count, 1);
-      m.addMetric(METRICS.requestErrors, MetricUnit.Count, record.status >= 400 || record.truncated ? 1 : 0);
+      m.addMetric(METRICS.requestErrors, MetricUnit.Count, failed ? 1 : 0);
       m.addMetric(METRICS.servedByFallback, MetricUnit.Count, served && !served.primary ? 1 : 0);
       m.addMetric(METRICS.failovers, MetricUnit.Count, failedOver ? 1 : 0);
       m.addMetric(METRICS.chainExhausted, MetricUnit.Count, record.exhausted ? 1 : 0);
@@ -38,7 +40,7 @@ export class EmfTelemetry implements Telemetry {
       if (record.timeToFirstTokenMs !== undefined) m.addMetric(METRICS.timeToFirstToken, MetricUnit.Milliseconds, record.timeToFirstTokenMs);
       m.addMetric(METRICS.duration, MetricUnit.Milliseconds, record.durationMs);
     });
-    if (record.status >= 400 || record.truncated) {
+    if (failed) {
       const reason = record.truncated ? 'truncated' : (record.errorType ?? String(record.status));
       this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.reason]: reason }, (m) => m.addMetric(METRICS.errorsByReason, MetricUnit.Count, 1));
     }
@@ -51,7 +53,8 @@ export class EmfTelemetry implements Telemetry {
       // panic one, says it let traffic through. Both feed the BreakerOpen gauge the L2 alarm reads.
       const skipped = attempt.outcome.startsWith('skipped') && attempt.outcome !== 'skipped-cooldown';
       this.emit({ [DIMENSIONS.target]: attempt.target }, (m) => {
-        if (!attempt.outcome.startsWith('skipped')) {
+        // An attempt the caller's hang-up ended tells nothing of the target's health.
+        if (!attempt.outcome.startsWith('skipped') && attempt.outcome !== CLIENT_GONE) {
           m.addMetric(attempt.outcome === '200' ? METRICS.attemptSuccesses : METRICS.attemptFailures, MetricUnit.Count, 1);
         }
         if (skipped || !attempt.panic) m.addMetric(METRICS.breakerOpen, MetricUnit.Count, skipped ? 1 : 0);

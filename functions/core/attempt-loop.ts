@@ -1,11 +1,11 @@
-import type { ClientError } from '../ir/client-error.ts';
+import { clientError, type ClientError } from '../ir/client-error.ts';
 import { isContentEvent, type StreamEvent } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import { Attempt } from './attempt.ts';
 import { withChaos } from './chaos.ts';
 import { finalError } from './final-error.ts';
-import type { Admission, AttemptRecord, BreakerOutcome, BreakerStore, Clock, Upstream } from './ports.ts';
+import { CLIENT_GONE, type Admission, type AttemptRecord, type BreakerOutcome, type BreakerStore, type Clock, type Upstream } from './ports.ts';
 import { decide } from './retry-rules.ts';
 import type { ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
 import { sleep } from './timers.ts';
@@ -53,6 +53,8 @@ export interface Failed {
   error: ClientError;
   records: AttemptRecord[];
   exhausted: boolean;
+  /** The caller hung up before an answer: nobody's fault, no alarm. */
+  cancelled?: boolean;
 }
 
 /**
@@ -84,6 +86,12 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       ...(panic ? { panic: true } : {}),
     };
     records.push(record);
+    if (!('buffered' in result) && input.signal?.aborted) {
+      // The caller hung up: the aborted attempt says nothing about the provider (RELIABILITY.md §1).
+      record.outcome = CLIENT_GONE;
+      await breakers.report(target.key, settings, admission, { kind: 'neutral' });
+      return result;
+    }
     if ('buffered' in result) {
       let settled = false;
       return {
@@ -115,10 +123,12 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
     }
     let tries = 0;
     for (;;) {
-      if (attempts >= policy.maxAttempts || clock.now() >= deadline || input.signal?.aborted) return exhausted();
+      if (input.signal?.aborted) return cancelled();
+      if (attempts >= policy.maxAttempts || clock.now() >= deadline) return exhausted();
       tries++;
       const result = await attemptOnce(target, admission, false);
       if ('kind' in result && result.kind === 'committed') return result;
+      if (input.signal?.aborted) return cancelled();
       const failure = result as Failure;
       lastFailure = failure;
       const decision = decide(failure, {
@@ -137,7 +147,7 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       try {
         await sleep(decision.delayMs, input.signal);
       } catch {
-        return exhausted();
+        return input.signal?.aborted ? cancelled() : exhausted();
       }
       const again = await breakers.admit(target.key, settings, Math.max(1, deadline - clock.now()));
       // A cooldown this very request just set (a 429 waited out here) does not stop its own retry.
@@ -152,11 +162,16 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
     if (soonest.admission.reason !== 'forced-open') {
       const result = await attemptOnce(soonest.target, soonest.admission, true);
       if ('kind' in result && result.kind === 'committed') return result;
+      if (input.signal?.aborted) return cancelled();
       lastFailure = result as Failure;
       await breakers.report(soonest.target.key, settings, soonest.admission, { kind: 'failure' });
     }
   }
   return exhausted();
+
+  function cancelled(): Failed {
+    return { kind: 'failed', error: clientError(499, 'api_error', 'the client closed the request before an answer'), records, exhausted: false, cancelled: true };
+  }
 
   function exhausted(): Failed {
     const reopen = skipped.length > 0 ? Math.min(...skipped.map((s) => s.admission.until)) : undefined;

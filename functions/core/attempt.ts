@@ -24,13 +24,26 @@ export class Attempt {
   private sawContent = false;
   /** Set when the abort was ours, so a stream error is labelled with the watchdog that fired. */
   private abortedAs: FailureKind | undefined;
+  private clientGone = false;
 
   constructor(args: { target: ResolvedTarget; policy: EffectivePolicy; clock: Clock; deadline: number; parentSignal?: AbortSignal }) {
     this.target = args.target;
     this.policy = args.policy;
     this.clock = args.clock;
     this.deadline = args.deadline;
-    args.parentSignal?.addEventListener('abort', () => this.abort('stream-broken'), { once: true });
+    args.parentSignal?.addEventListener(
+      'abort',
+      () => {
+        this.clientGone = true;
+        this.abort('stream-broken');
+      },
+      { once: true },
+    );
+  }
+
+  /** The caller hung up: whatever failed after that says nothing about the provider (neutral). */
+  get cancelled(): boolean {
+    return this.clientGone;
   }
 
   /** Opens the upstream stream. Resolves to a failure value, never throws. */

@@ -85,6 +85,9 @@ export interface BreakerStore {
 
 // ── Telemetry ────────────────────────────────────────────────────────────────────────────────
 
+/** The outcome of an attempt the caller's hang-up ended: neutral for the breaker and the health metrics. */
+export const CLIENT_GONE = 'client-gone';
+
 export interface AttemptRecord {
   target: TargetKey;
   provider: string;
@@ -112,6 +115,8 @@ export interface RequestRecord {
   exhausted?: boolean;
   /** Failed after the commit point: the client got an in-band error. */
   truncated?: boolean;
+  /** The client hung up before the end: neither an error nor the providers' fault. */
+  cancelled?: boolean;
   timeToFirstTokenMs?: number;
   durationMs: number;
   usage?: { inputTokens: number; outputTokens: number };

@@ -98,6 +98,7 @@ export function createProxy(deps: ProxyDeps) {
           durationMs: deps.clock.now() - started,
           ...(outcome?.usage ? { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens } } : {}),
           ...(outcome?.truncated ? { truncated: true } : {}),
+          ...(outcome?.cancelled ? { cancelled: true } : {}),
         });
         deps.telemetry.request(record);
         shadowServed?.({ status: response.status, record, served: outcome });
@@ -164,7 +165,7 @@ export function createProxy(deps: ProxyDeps) {
     );
     record.attempts = result.records as AttemptRecord[];
     if (result.kind === 'failed') {
-      return fail(result.error, { exhausted: result.exhausted }, { 'x-understudy-attempts': attemptsHeader(result) });
+      return fail(result.error, { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result) });
     }
 
     const start = result.buffered.find((e) => e.type === 'start');

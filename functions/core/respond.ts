@@ -4,6 +4,7 @@ import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import type { FinishReason, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { Committed } from './attempt-loop.ts';
+import { CLIENT_GONE } from './ports.ts';
 import { AnswerDigest } from './answer-digest.ts';
 import { midStreamError } from './final-error.ts';
 
@@ -26,6 +27,9 @@ export interface CollectOptions {
 }
 
 const utf8 = new TextEncoder();
+
+/** An upstream that closed cleanly after content but before its terminal event. */
+const UNTERMINATED: Failure = { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' };
 
 /**
  * `x-understudy-attempts`, shared by answers and errors: every target tried or skipped, in order,
@@ -95,6 +99,13 @@ export function streamResponse(
   };
 
   const finish = async (controller: ReadableStreamDefaultController<Uint8Array>, failure?: Failure) => {
+    if (failure && committed.attempt.cancelled) {
+      // The caller hung up and the abort broke the upstream read: neutral, like cancel() below.
+      controller.close();
+      await committed.settle({ kind: 'neutral' }, CLIENT_GONE);
+      resolveServed({ ...digest.summary(), truncated: false, cancelled: true });
+      return;
+    }
     if (failure) {
       controller.enqueue(utf8.encode(encoder.fail(midStreamError(failure))));
       controller.close();
@@ -125,14 +136,17 @@ export function streamResponse(
             }
             continue;
           }
-          if (step.type === 'done' || finished) return finish(controller);
+          // After the terminal event a broken tail costs nothing: the answer is whole.
+          if (finished) return finish(controller);
+          // A clean close without the terminal event is a truncated answer, not a finish.
+          if (step.type === 'done') return finish(controller, UNTERMINATED);
           return finish(controller, step.failure);
         }
       },
       async cancel() {
         committed.attempt.abort();
         // The client left: that says nothing about the provider's health.
-        await committed.settle({ kind: 'neutral' }, 'client-gone');
+        await committed.settle({ kind: 'neutral' }, CLIENT_GONE);
         resolveServed({ ...digest.summary(), truncated: false, cancelled: true });
       },
     },
