@@ -1,20 +1,25 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerProbes } from './child-probe.ts';
 
 /**
  * The benchmark's provider, in its own process: an OpenAI-compatible endpoint that streams a fixed
- * answer as fast as it can. `/fail/v1/...` answers 503 at once (the failover measurement).
+ * answer as fast as it can. `/fail/v1/...` answers 503 at once (failover); `/slow/v1/...` streams
+ * one event every SLOW_GAP_MS for SLOW_EVENTS events (concurrent streams held open, for memory).
  */
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
+const SLOW_EVENTS = Number(process.env.BENCH_SLOW_EVENTS ?? 100);
+const SLOW_GAP_MS = Number(process.env.BENCH_SLOW_GAP_MS ?? 30);
 const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1767000000, model: 'bench-model' };
 const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
-const frames = [
-  frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] }),
-  ...Array.from({ length: CHUNKS }, (_, i) => frame({ ...base, choices: [{ index: 0, delta: { content: `token${i} ` }, finish_reason: null }] })),
+const delta = (i: number) => frame({ ...base, choices: [{ index: 0, delta: { content: `token${i} ` }, finish_reason: null }] });
+const opening = frame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+const closing = [
   frame({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
   frame({ ...base, choices: [], usage: { prompt_tokens: 10, completion_tokens: CHUNKS, total_tokens: 10 + CHUNKS } }),
   'data: [DONE]\n\n',
 ];
+const frames = [opening, ...Array.from({ length: CHUNKS }, (_, i) => delta(i)), ...closing];
 const answer = JSON.stringify({
   ...base,
   object: 'chat.completion',
@@ -38,6 +43,18 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (req.url?.startsWith('/slow/')) {
+      res.write(opening);
+      let i = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        if (i < SLOW_EVENTS) return void res.write(delta(i++));
+        clearInterval(timer);
+        for (const f of closing) res.write(f);
+        res.end();
+      }, SLOW_GAP_MS);
+      return;
+    }
     for (const f of frames) res.write(f);
     res.end();
   });
@@ -45,4 +62,4 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
 server.listen(0, '127.0.0.1', () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
-process.on('disconnect', () => process.exit(0));
+answerProbes();

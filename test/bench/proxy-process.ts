@@ -1,17 +1,25 @@
 import { validateConfig } from '../../functions/config/load.ts';
 import { startLocalServer } from '../../functions/local/server.ts';
 import { ConsoleTelemetry } from '../../functions/adapters/console-telemetry.ts';
+import type { BreakerStore } from '../../functions/core/ports.ts';
+import { answerProbes } from './child-probe.ts';
 
-/** The proxy under benchmark, in its own process; reports its port and, on request, its CPU time. */
+/**
+ * Understudy under benchmark, in its own process. BENCH_STORE picks the breaker store: `memory`
+ * (the default) or the URL of a DynamoDB-protocol endpoint (the bench's dynalite relay).
+ */
 const upstream = process.env.BENCH_UPSTREAM!;
+const storeEndpoint = process.env.BENCH_STORE ?? 'memory';
 const result = validateConfig({
   providers: {
     bench: { kind: 'openai-compatible', baseUrl: `${upstream}/v1` },
     failing: { kind: 'openai-compatible', baseUrl: `${upstream}/fail/v1` },
+    slow: { kind: 'openai-compatible', baseUrl: `${upstream}/slow/v1` },
   },
   aliases: {
     direct: { targets: [{ provider: 'bench', model: 'bench-model' }] },
     failover: { targets: [{ provider: 'failing', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }] },
+    slow: { targets: [{ provider: 'slow', model: 'bench-model' }] },
     // Every request also goes to a shadow (the same fake provider): what does the client pay for it?
     shadowed: { targets: [{ provider: 'bench', model: 'bench-model' }], shadow: { target: { provider: 'bench', model: 'shadow-model' }, sampleRate: 1 } },
   },
@@ -19,9 +27,20 @@ const result = validateConfig({
   policy: { maxAttempts: 2, breaker: { consecutiveFailures: 1_000_000, minCalls: 1_000_000 } },
 });
 if (!result.ok) throw new Error(result.errors.join('; '));
-const local = await startLocalServer({ config: result.config, telemetry: new ConsoleTelemetry({ quiet: true }), random: () => 1 });
+const telemetry = new ConsoleTelemetry({ quiet: true });
+
+async function breakers(): Promise<BreakerStore | undefined> {
+  if (storeEndpoint === 'memory') return undefined;
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { createBreakerTable } = await import('../../functions/adapters/create-breaker-table.ts');
+  const { DynamoBreakerStore } = await import('../../functions/adapters/dynamo-breaker-store.ts');
+  const client = new DynamoDBClient({ endpoint: storeEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 2 });
+  const table = `bench-${process.pid}`;
+  await createBreakerTable(client, table);
+  return new DynamoBreakerStore({ client, table, clock: { now: () => Date.now() }, telemetry });
+}
+
+const store = await breakers();
+const local = await startLocalServer({ config: result.config, telemetry, random: () => 1, ...(store ? { breakers: store } : {}) });
 process.send?.({ port: Number(new URL(local.url).port) });
-process.on('message', (message: { cpu?: boolean }) => {
-  if (message.cpu) process.send?.({ cpu: process.cpuUsage() });
-});
-process.on('disconnect', () => process.exit(0));
+answerProbes();

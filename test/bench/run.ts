@@ -1,197 +1,190 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { connect } from 'node:net';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { translationCost } from './translation.ts';
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { ProbeAnswer } from './child-probe.ts';
+import { closeLoad, load, median, percentile } from './load.ts';
+import { bundleStart, streamsRss, timeToListen, type Reading } from './probes.ts';
+import { FIGURES, SCENARIOS, type Figure, type Measure, type ProcessName, type Round, type Scenario } from './scenarios.ts';
 
 /**
- * `npm run bench`: the proxy's added latency and cost over calling a fake provider directly, all on
- * loopback. The fake provider and the proxy each run in their own process; this process drives.
- * Prints a table; figures are medians (p50) and p99 of one run, and ratios within that run.
+ * `npm run bench`: Understudy beside a floor proxy (a bare node:http pass-through) and the fake
+ * provider itself, all on loopback, each in its own process. Rounds are interleaved (every run of
+ * every scenario in every round, in rotating order) and ratios are taken within a round, so a
+ * shared, noisy machine moves both sides of a ratio alike; the figures are medians over rounds.
+ *
+ * Environment: BENCH_ROUNDS (7), BENCH_ONLY (a regular expression over scenario, figure and probe
+ * names), BENCH_N1 / BENCH_N16 / BENCH_NFAILOVER (requests per run and round), BENCH_MAX_S (the
+ * whole bench stops there, 900). `--json FILE` also writes the results as JSON.
  */
 
-const N1 = Number(process.env.BENCH_N1 ?? 400);
-const N16 = Number(process.env.BENCH_N16 ?? 3000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const WARMUP = 30;
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const jsonOut = process.argv.includes('--json') ? process.argv[process.argv.indexOf('--json') + 1] : undefined;
+const children: ChildProcess[] = [];
 
-interface Sample {
-  headers: number;
-  firstToken: number;
-  total: number;
+// The bench stops by itself, whatever hangs: children exit when this process goes away.
+const watchdog = setTimeout(
+  () => {
+    process.stderr.write(`bench: stopped after BENCH_MAX_S=${process.env.BENCH_MAX_S ?? 900} s\n`);
+    for (const child of children) child.kill();
+    process.exit(2);
+  },
+  Number(process.env.BENCH_MAX_S ?? 900) * 1000,
+);
+watchdog.unref();
+
+interface Served {
+  port: number;
+  probe(): Promise<ProbeAnswer>;
 }
 
-function child(script: string, env: Record<string, string> = {}): Promise<{ proc: ChildProcess; port: number }> {
+/** Forks a bench process, waits for its first message (its port or endpoints), answers probes. */
+async function start<T>(script: string, env: Record<string, string> = {}): Promise<{ hello: T; probe: () => Promise<ProbeAnswer>; stop: () => unknown }> {
   const proc = fork(script, [], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  return new Promise((resolve, reject) => {
-    proc.once('message', (m: { port: number }) => resolve({ proc, port: m.port }));
+  children.push(proc);
+  const waiting: ((answer: ProbeAnswer) => void)[] = [];
+  const hello = await new Promise<T>((resolve, reject) => {
+    proc.on('message', (message: { probe?: ProbeAnswer } & T) => {
+      if (message.probe) waiting.shift()?.(message.probe);
+      else resolve(message);
+    });
     proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
-}
-
-function cpuOf(proc: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    proc.once('message', (m: { cpu: { user: number; system: number } }) => resolve(m.cpu.user + m.cpu.system));
-    proc.send({ cpu: true });
-  });
-}
-
-const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-
-function once(port: number, path: string, body: string): Promise<Sample> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    let headers = 0;
-    let firstToken = 0;
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      headers = performance.now() - start;
-      if (res.statusCode !== 200) reject(new Error(`status ${res.statusCode}`));
-      let seen = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (!firstToken) {
-          seen += chunk;
-          if (seen.includes('"content":"token') || seen.includes('"content":"token0')) firstToken = performance.now() - start;
-        }
-      });
-      res.on('end', () => {
-        const total = performance.now() - start;
-        resolve({ headers, firstToken: firstToken || total, total });
-      });
+  const probe = () =>
+    new Promise<ProbeAnswer>((resolve) => {
+      waiting.push(resolve);
+      proc.send({ probe: true });
     });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return { hello, probe, stop: () => proc.connected && proc.disconnect() };
 }
 
-async function load(port: number, path: string, body: string, n: number, concurrency: number): Promise<{ samples: Sample[]; seconds: number }> {
-  for (let i = 0; i < Math.min(50, n); i++) await once(port, path, body); // warm-up
-  const samples: Sample[] = [];
-  let next = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < n) {
-        next++;
-        samples.push(await once(port, path, body));
-      }
-    }),
-  );
-  return { samples, seconds: (performance.now() - start) / 1000 };
-}
-
-const pct = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-};
-const ms = (v: number) => v.toFixed(2);
-
-/** Runs a load and the proxy's CPU time per request (warm-up included) meanwhile. */
-async function measured(proc: ChildProcess, run: () => ReturnType<typeof load>, n: number): Promise<{ result: Awaited<ReturnType<typeof load>>; cpuMs: number }> {
-  const before = await cpuOf(proc);
-  const result = await run();
-  return { result, cpuMs: ((await cpuOf(proc)) - before) / (n + Math.min(50, n)) / 1000 };
-}
-
-async function timeToListen(): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'understudy-bench-'));
-  const config = join(dir, 'config.yaml');
-  writeFileSync(config, 'providers:\n  l: { kind: openai-compatible, baseUrl: "http://127.0.0.1:9/v1" }\naliases:\n  m: { targets: [ { provider: l, model: x } ] }\n');
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const start = performance.now();
-  const proc = spawn(process.execPath, ['functions/local/main.ts', '--config', config, '--port', String(port)], { stdio: 'ignore' });
-  try {
-    for (;;) {
-      const up = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-      });
-      if (up) return performance.now() - start;
-      if (performance.now() - start > 10_000) throw new Error('the proxy did not listen within 10 s');
-      await new Promise((r) => setTimeout(r, 2));
-    }
-  } finally {
-    proc.kill();
+async function startProcesses(needed: Set<ProcessName>): Promise<Map<ProcessName, Served>> {
+  const served = new Map<ProcessName, Served>();
+  const upstream = await start<{ port: number }>('test/bench/fake-upstream.ts');
+  served.set('direct', { port: upstream.hello.port, probe: upstream.probe });
+  const BENCH_UPSTREAM = `http://127.0.0.1:${upstream.hello.port}`;
+  const serve = async (name: ProcessName, script: string, env: Record<string, string> = {}) => {
+    const child = await start<{ port: number }>(script, { BENCH_UPSTREAM, ...env });
+    served.set(name, { port: child.hello.port, probe: child.probe });
+  };
+  await serve('floor', 'test/bench/floor-proxy.ts');
+  await serve('understudy', 'test/bench/proxy-process.ts');
+  if (needed.has('understudy-dynamo+0') || needed.has('understudy-dynamo+20')) {
+    const relay = await start<{ endpoints: Record<string, string> }>('test/bench/dynamo-relay.ts', { BENCH_STORE_DELAYS: '0,20' });
+    await serve('understudy-dynamo+0', 'test/bench/proxy-process.ts', { BENCH_STORE: relay.hello.endpoints['0']! });
+    await serve('understudy-dynamo+20', 'test/bench/proxy-process.ts', { BENCH_STORE: relay.hello.endpoints['20']! });
   }
+  return served;
+}
+
+async function measure(scenario: Scenario, runName: string, served: Map<ProcessName, Served>): Promise<Measure> {
+  const run = scenario.runs[runName]!;
+  const proc = served.get(run.via)!;
+  const target = { port: proc.port, path: run.path, body: run.body };
+  const before = await proc.probe();
+  const { samples, seconds } = await load(target, scenario.requests, scenario.concurrency);
+  const after = await proc.probe();
+  return {
+    ttft: percentile(samples.map((s) => s.firstToken), 50),
+    total: percentile(samples.map((s) => s.total), 50),
+    rps: samples.length / seconds,
+    ...(run.via === 'direct' ? {} : { cpuMs: (after.cpuMicros - before.cpuMicros) / 1000 / samples.length }),
+  };
+}
+
+const rotate = <T>(items: T[], by: number) => items.map((_, i) => items[(i + by) % items.length]!);
+const fixed = (v: number, unit: string) => (unit === '×' ? `${v.toFixed(2)}×` : `${v.toFixed(unit === 'MB' ? 0 : 2)} ${unit}`);
+function verdict(value: number, target?: { max?: number; min?: number }): string {
+  if (!target) return '';
+  const met = (target.max === undefined || value <= target.max) && (target.min === undefined || value >= target.min);
+  return `${met ? 'met' : 'MISSED'} (target ${target.max !== undefined ? `≤ ${target.max}` : `≥ ${target.min}`})`;
+}
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n');
 }
 
 async function main() {
-  const upstream = await child('test/bench/fake-upstream.ts');
-  const proxy = await child('test/bench/proxy-process.ts', { BENCH_UPSTREAM: `http://127.0.0.1:${upstream.port}` });
-  const messages = [{ role: 'user', content: 'benchmark prompt' }];
-  const body = (model: string, stream: boolean) => JSON.stringify({ model, messages, stream });
-  const rows: string[][] = [];
-  const results: Record<string, { direct: Awaited<ReturnType<typeof load>>; proxied: Awaited<ReturnType<typeof load>>; cpuUs: number }> = {};
+  const scenarios = SCENARIOS.filter((s) => !only || only.test(s.name));
+  const needed = new Set(scenarios.flatMap((s) => Object.values(s.runs).map((r) => r.via)));
+  const served = await startProcesses(needed);
 
-  for (const stream of [false, true]) {
-    for (const concurrency of [1, 16]) {
-      const n = concurrency === 1 ? N1 : N16;
-      const direct = await load(upstream.port, '/v1/chat/completions', body('bench-model', stream), n, concurrency);
-      const cpuBefore = await cpuOf(proxy.proc);
-      const proxied = await load(proxy.port, '/v1/chat/completions', body('direct', stream), n, concurrency);
-      const cpuUs = ((await cpuOf(proxy.proc)) - cpuBefore) / (n + Math.min(50, n));
-      const name = `${stream ? 'stream' : 'json'} c=${concurrency}`;
-      results[name] = { direct, proxied, cpuUs };
-      for (const [label, r] of [['direct', direct], ['proxy', proxied]] as const) {
-        const s = r.samples;
-        rows.push([
-          name,
-          label,
-          `${ms(pct(s.map((x) => x.headers), 50))} / ${ms(pct(s.map((x) => x.headers), 99))}`,
-          stream ? `${ms(pct(s.map((x) => x.firstToken), 50))} / ${ms(pct(s.map((x) => x.firstToken), 99))}` : '-',
-          `${ms(pct(s.map((x) => x.total), 50))} / ${ms(pct(s.map((x) => x.total), 99))}`,
-          (s.length / r.seconds).toFixed(0),
-          label === 'proxy' ? `${(cpuUs / 1000).toFixed(3)}` : '-',
-        ]);
-      }
+  for (const scenario of scenarios) {
+    for (const run of Object.values(scenario.runs)) await load({ port: served.get(run.via)!.port, path: run.path, body: run.body }, WARMUP, 1);
+  }
+  const rounds: Round[] = [];
+  for (let r = 0; r < (scenarios.length ? ROUNDS : 0); r++) {
+    const round: Round = {};
+    for (const scenario of scenarios) {
+      round[scenario.name] = {};
+      for (const runName of rotate(Object.keys(scenario.runs), r)) round[scenario.name]![runName] = await measure(scenario, runName, served);
+    }
+    rounds.push(round);
+    process.stderr.write(`round ${r + 1}/${ROUNDS} done\n`);
+  }
+
+  const figures: { figure: Figure; value: number }[] = [];
+  for (const figure of FIGURES) {
+    try {
+      figures.push({ figure, value: median(rounds.map(figure.value)) });
+    } catch {
+      // A figure over a scenario left out by BENCH_ONLY.
     }
   }
 
-  // Failover: the first target answers 503 at once; how much later does the fallback's answer begin?
-  const plain = await load(proxy.port, '/v1/chat/completions', body('direct', true), N1, 1);
-  const failover = await load(proxy.port, '/v1/chat/completions', body('failover', true), N1, 1);
-  const failoverAdded = pct(failover.samples.map((x) => x.firstToken), 50) - pct(plain.samples.map((x) => x.firstToken), 50);
+  const readings: Reading[] = [];
+  const wanted = (name: string) => !only || only.test(name);
+  if (wanted('memory')) {
+    // Fresh processes, so that the heap grown by the rounds above does not count.
+    const BENCH_UPSTREAM = `http://127.0.0.1:${served.get('direct')!.port}`;
+    const stream = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: 'hi' }], stream: true });
+    for (const [name, script, warm, slow] of [
+      ['floor', 'test/bench/floor-proxy.ts', { path: '/v1/chat/completions', body: stream('bench-model') }, { path: '/slow/v1/chat/completions', body: stream('bench-model') }],
+      ['understudy', 'test/bench/proxy-process.ts', { path: '/v1/chat/completions', body: stream('direct') }, { path: '/v1/chat/completions', body: stream('slow') }],
+    ] as const) {
+      const fresh = await start<{ port: number }>(script, { BENCH_UPSTREAM });
+      await load({ port: fresh.hello.port, ...warm }, WARMUP, 1);
+      readings.push(...(await streamsRss(name, { port: fresh.hello.port, ...slow }, async () => (await fresh.probe()).rssBytes)));
+      fresh.stop();
+    }
+  }
+  if (wanted('cold start')) readings.push(...(await bundleStart()));
+  if (wanted('listen')) readings.push(...(await timeToListen()));
 
-  // Shadow traffic: the same streamed request with and without a shadow call beside it.
-  const unshadowed = await measured(proxy.proc, () => load(proxy.port, '/v1/chat/completions', body('direct', true), N1, 1), N1);
-  const shadowed = await measured(proxy.proc, () => load(proxy.port, '/v1/chat/completions', body('shadowed', true), N1, 1), N1);
+  for (const child of children) if (child.connected) child.disconnect();
+  closeLoad();
 
-  // One start at a time: five concurrent starts on two cores would measure the scheduler.
-  const listenTimes: number[] = [];
-  for (let i = 0; i < 5; i++) listenTimes.push(await timeToListen());
-  const listenMs = pct(listenTimes, 50);
-  const translation = await translationCost();
-
-  proxy.proc.disconnect();
-  upstream.proc.disconnect();
-  agent.destroy();
-
-  const header = ['case', 'path', 'headers p50/p99 ms', 'first token p50/p99 ms', 'total p50/p99 ms', 'req/s', 'proxy CPU ms/req'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  console.log(`understudy bench — ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
-  const s1 = results['stream c=1']!;
-  const j16 = results['json c=16']!;
-  const addedTtft = pct(s1.proxied.samples.map((x) => x.firstToken), 50) - pct(s1.direct.samples.map((x) => x.firstToken), 50);
-  const throughputRatio = j16.proxied.samples.length / j16.proxied.seconds / (j16.direct.samples.length / j16.direct.seconds);
-  console.log('');
-  console.log(`added time to first token, stream c=1 (p50):      ${ms(addedTtft)} ms   (target ≤ ~1 ms)`);
-  console.log(`throughput proxy/direct, json c=16:               ${throughputRatio.toFixed(2)}      (target ≥ 0.5)`);
-  console.log(`time a failover adds (503 first, p50 first token): ${ms(failoverAdded)} ms   (target ≤ 0.5 ms)`);
-  const p50 = (r: typeof shadowed, key: keyof Sample) => ms(pct(r.result.samples.map((x) => x[key]), 50));
-  console.log(
-    `shadow at sampleRate 1, stream c=1 (p50):         first token ${p50(unshadowed, 'firstToken')} → ${p50(shadowed, 'firstToken')} ms, ` +
-      `total ${p50(unshadowed, 'total')} → ${p50(shadowed, 'total')} ms, proxy CPU ${unshadowed.cpuMs.toFixed(3)} → ${shadowed.cpuMs.toFixed(3)} ms/req`,
-  );
-  console.log(`time to listen after start (p50 of 5):            ${listenMs.toFixed(0)} ms    (target ≤ 300 ms)`);
-  console.log(`translation, Anthropic stream → OpenAI SSE:       ${translation.anthropicToOpenai.toFixed(2)} µs/event`);
-  console.log(`translation, OpenAI stream → Anthropic SSE:       ${translation.openaiToAnthropic.toFixed(2)} µs/event`);
+  const cpu = cpus()[0]?.model ?? 'cpu';
+  console.log(`understudy bench — ${cpu} ×${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${ROUNDS} interleaved rounds`);
+  const rows = [['scenario', 'run', 'TTFT p50 ms', 'total p50 ms', 'req/s', 'CPU ms/req']];
+  for (const scenario of scenarios) {
+    for (const runName of Object.keys(scenario.runs)) {
+      const of = (pick: (m: Measure) => number | undefined) => median(rounds.map((round) => pick(round[scenario.name]![runName]!) ?? NaN));
+      const cpuMs = of((m) => m.cpuMs);
+      rows.push([scenario.name, runName, scenario.stream ? of((m) => m.ttft).toFixed(2) : '-', of((m) => m.total).toFixed(2), of((m) => m.rps).toFixed(0), Number.isNaN(cpuMs) ? '-' : cpuMs.toFixed(3)]);
+    }
+  }
+  if (scenarios.length) console.log(table(rows));
+  if (figures.length) {
+    console.log('');
+    console.log('paired figures (median over rounds of the per-round value)');
+    console.log(table([['figure', 'value', ''], ...figures.map(({ figure, value }) => [figure.label, fixed(value, figure.unit), verdict(value, figure.target)])]));
+  }
+  if (readings.length) {
+    console.log('');
+    console.log(table([['measurement', 'value', ''], ...readings.map((r) => [r.label, fixed(r.value, r.unit), verdict(r.value, r.target)])]));
+  }
+  if (jsonOut) {
+    writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), cpu, cores: cpus().length, node: process.version, rounds, figures: figures.map((f) => ({ label: f.figure.label, value: f.value, target: f.figure.target })), readings }, null, 2));
+  }
 }
 
-await main();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    for (const child of children) child.kill();
+    process.exit(1);
+  },
+);

@@ -1,5 +1,5 @@
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { buildLambdaBundle } from '../support/lambda-bundle.ts';
 
 /**
  * The Lambda bundles, built as the stack builds them (infra/constructs/understudy-function.ts:
@@ -12,23 +12,10 @@ const ENTRIES = { proxy: 'functions/proxy/handler.ts', health: 'functions/health
 describe('Lambda bundle size', () => {
   for (const [name, entry] of Object.entries(ENTRIES)) {
     it(`keeps the ${name} bundle under ${BUDGET_BYTES / 1024} KB`, async () => {
-      const result = await build({
-        entryPoints: [entry],
-        bundle: true,
-        write: false,
-        platform: 'node',
-        format: 'esm',
-        target: 'node24',
-        minify: true,
-        mainFields: ['module', 'main'],
-        external: ['@aws-sdk/*'],
-        metafile: true,
-        logLevel: 'silent',
-      });
-      const bytes = result.outputFiles[0]!.contents.byteLength;
-      const inputs = Object.keys(result.metafile.inputs);
-      console.log(`${name} bundle: ${(bytes / 1024).toFixed(0)} KB (${inputs.length} inputs)`);
-      expect(bytes).toBeLessThan(BUDGET_BYTES);
+      const { code, metafile } = await buildLambdaBundle(entry);
+      const inputs = Object.keys(metafile.inputs);
+      console.log(`${name} bundle: ${(code.byteLength / 1024).toFixed(0)} KB (${inputs.length} inputs)`);
+      expect(code.byteLength).toBeLessThan(BUDGET_BYTES);
       // Load-bearing exclusions: the YAML parser is for files, never for the deployed JSON.
       expect(inputs.some((path) => path.includes('node_modules/yaml/'))).toBe(false);
     }, 60_000);

@@ -1,0 +1,123 @@
+/**
+ * What `npm run bench` measures. To add a load scenario, append to SCENARIOS: name the contenders
+ * (processes of PROCESSES in run.ts) and what each receives; every run of every scenario is measured
+ * in every round, in rotating order, so that slow drift of a shared machine hits all of them alike.
+ * To add a figure (a ratio or a difference within one round), append to FIGURES: it is computed per
+ * round and reported as the median over rounds, against its target when it has one.
+ */
+
+/** The bench's processes: the fake provider, the floor proxy, and Understudy with each breaker store. */
+export type ProcessName = 'direct' | 'floor' | 'understudy' | 'understudy-dynamo+0' | 'understudy-dynamo+20';
+
+export interface Run {
+  via: ProcessName;
+  path: string;
+  body: string;
+}
+
+export interface Scenario {
+  name: string;
+  /** Streamed answers report time to first token; whole answers their total time. */
+  stream: boolean;
+  concurrency: number;
+  /** Requests per run and round (after a short warm-up). */
+  requests: number;
+  runs: Record<string, Run>;
+}
+
+/** One run in one round. CPU is the serving process's, per request; absent for the fake provider. */
+export interface Measure {
+  ttft: number;
+  total: number;
+  rps: number;
+  cpuMs?: number;
+}
+
+export type Round = Record<string, Record<string, Measure>>;
+
+export interface Figure {
+  label: string;
+  unit: 'ms' | '×';
+  value: (round: Round) => number;
+  /** The issue's target, where there is one. */
+  target?: { max?: number; min?: number };
+}
+
+const messages = [{ role: 'user', content: 'benchmark prompt' }];
+const openai = (model: string, stream: boolean) => JSON.stringify({ model, messages, stream });
+const anthropic = (model: string, stream: boolean) => JSON.stringify({ model, messages, stream, max_tokens: 64 });
+const N1 = Number(process.env.BENCH_N1 ?? 300);
+const N16 = Number(process.env.BENCH_N16 ?? 1500);
+const NFAILOVER = Number(process.env.BENCH_NFAILOVER ?? 100);
+
+/** The same request through the fake provider itself, the floor, and Understudy's alias `direct`. */
+function sideBySide(name: string, stream: boolean, concurrency: number): Scenario {
+  const path = '/v1/chat/completions';
+  return {
+    name,
+    stream,
+    concurrency,
+    requests: concurrency === 1 ? N1 : N16,
+    runs: {
+      direct: { via: 'direct', path, body: openai('bench-model', stream) },
+      floor: { via: 'floor', path, body: openai('bench-model', stream) },
+      understudy: { via: 'understudy', path, body: openai('direct', stream) },
+    },
+  };
+}
+
+/** A failover on an immediate 503 against a plain request, on the same Understudy process. */
+function failover(via: ProcessName): Record<string, Run> {
+  const path = '/v1/chat/completions';
+  return { [`${via} plain`]: { via, path, body: openai('direct', true) }, [`${via} failover`]: { via, path, body: openai('failover', true) } };
+}
+
+export const SCENARIOS: Scenario[] = [
+  sideBySide('json c=1', false, 1),
+  sideBySide('json c=16', false, 16),
+  sideBySide('stream c=1', true, 1),
+  sideBySide('stream c=16', true, 16),
+  {
+    // An Anthropic client served by an OpenAI provider: both directions translated, streamed.
+    name: 'translation c=1',
+    stream: true,
+    concurrency: 1,
+    requests: N1,
+    runs: {
+      floor: { via: 'floor', path: '/v1/chat/completions', body: openai('bench-model', true) },
+      understudy: { via: 'understudy', path: '/v1/messages', body: anthropic('direct', true) },
+    },
+  },
+  {
+    name: 'failover c=1',
+    stream: true,
+    concurrency: 1,
+    requests: NFAILOVER,
+    runs: { ...failover('understudy'), ...failover('understudy-dynamo+0'), ...failover('understudy-dynamo+20') },
+  },
+];
+
+const m = (round: Round, scenario: string, run: string): Measure => {
+  const found = round[scenario]?.[run];
+  if (!found) throw new Error(`no measure for ${scenario} / ${run}`);
+  return found;
+};
+const added = (store: ProcessName) => (r: Round) => m(r, 'failover c=1', `${store} failover`).ttft - m(r, 'failover c=1', `${store} plain`).ttft;
+
+export const FIGURES: Figure[] = [
+  { label: 'CPU per request vs floor, json c=1', unit: '×', value: (r) => m(r, 'json c=1', 'understudy').cpuMs! / m(r, 'json c=1', 'floor').cpuMs!, target: { max: 1.5 } },
+  { label: 'CPU per request vs floor, json c=16', unit: '×', value: (r) => m(r, 'json c=16', 'understudy').cpuMs! / m(r, 'json c=16', 'floor').cpuMs!, target: { max: 1.5 } },
+  { label: 'CPU per request vs floor, stream c=16', unit: '×', value: (r) => m(r, 'stream c=16', 'understudy').cpuMs! / m(r, 'stream c=16', 'floor').cpuMs!, target: { max: 1.5 } },
+  { label: 'throughput vs floor, json c=16', unit: '×', value: (r) => m(r, 'json c=16', 'understudy').rps / m(r, 'json c=16', 'floor').rps, target: { min: 0.8 } },
+  { label: 'throughput vs floor, stream c=16', unit: '×', value: (r) => m(r, 'stream c=16', 'understudy').rps / m(r, 'stream c=16', 'floor').rps, target: { min: 0.8 } },
+  { label: 'floor: added TTFT over direct, stream c=1', unit: 'ms', value: (r) => m(r, 'stream c=1', 'floor').ttft - m(r, 'stream c=1', 'direct').ttft },
+  { label: 'added TTFT over floor, stream c=1', unit: 'ms', value: (r) => m(r, 'stream c=1', 'understudy').ttft - m(r, 'stream c=1', 'floor').ttft, target: { max: 0.3 } },
+  { label: 'floor: added TTFT over direct, stream c=16', unit: 'ms', value: (r) => m(r, 'stream c=16', 'floor').ttft - m(r, 'stream c=16', 'direct').ttft },
+  { label: 'added TTFT over floor, stream c=16', unit: 'ms', value: (r) => m(r, 'stream c=16', 'understudy').ttft - m(r, 'stream c=16', 'floor').ttft, target: { max: 1 } },
+  { label: 'translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'translation c=1', 'understudy').ttft - m(r, 'translation c=1', 'floor').ttft },
+  { label: 'translation: CPU per request vs floor', unit: '×', value: (r) => m(r, 'translation c=1', 'understudy').cpuMs! / m(r, 'translation c=1', 'floor').cpuMs! },
+  { label: 'failover adds, in-memory store', unit: 'ms', value: added('understudy') },
+  { label: 'failover adds, DynamoDB store +0 ms', unit: 'ms', value: added('understudy-dynamo+0') },
+  { label: 'failover adds, DynamoDB store +20 ms', unit: 'ms', value: added('understudy-dynamo+20') },
+  { label: 'failover, DynamoDB +20 ms minus in-memory', unit: 'ms', value: (r) => added('understudy-dynamo+20')(r) - added('understudy')(r), target: { max: 1 } },
+];
