@@ -136,6 +136,8 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
         triesOnTarget: tries,
         remainingMs: deadline - clock.now(),
         hasNextTarget: position < input.alias.targets.length - 1,
+        breakerQuiet: admission.decision === 'allow' && !admission.failing,
+        attemptsLeft: policy.maxAttempts - attempts,
         now: clock.now(),
         random: deps.random,
       });
@@ -204,6 +206,7 @@ async function runOne(
   if (opened) return opened;
   const buffered: StreamEvent[] = [];
   let finished = false;
+  let content = false;
   for (;;) {
     const step = await attempt.next();
     if (step.type === 'failure') {
@@ -217,8 +220,17 @@ async function runOne(
       return { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' };
     }
     buffered.push(step.event);
-    if (step.event.type === 'finish') finished = true;
-    if (!input.untilComplete && (isContentEvent(step.event) || finished)) return { attempt, buffered, finished };
+    if (isContentEvent(step.event)) content = true;
+    if (step.event.type === 'finish') {
+      finished = true;
+      // A 200 with nothing in it is a failure that fails over (a content filter's empty answer is the
+      // provider's verdict, not a fault: it is served).
+      if (!content && step.event.reason !== 'content-filter') {
+        attempt.abort();
+        return { kind: 'empty-answer', message: 'the upstream answered with no content and no tool call' };
+      }
+    }
+    if (!input.untilComplete && (content || finished)) return { attempt, buffered, finished };
   }
 }
 

@@ -30,7 +30,8 @@ export type ForcedMode = 'open' | 'closed' | 'auto';
 
 /** What the breaker says about one attempt. Carries the generation it was decided under. */
 export type Admission =
-  | { decision: 'allow'; generation: number }
+  /** `failing`: a closed breaker already counting failures in a row (no same-target retry then). */
+  | { decision: 'allow'; generation: number; failing?: boolean }
   | { decision: 'probe'; generation: number; leaseId: string; leaseUntil: number }
   | {
       decision: 'skip';

@@ -24,6 +24,10 @@ export interface RetryContext {
   remainingMs: number;
   /** Another target remains in the chain after this one. */
   hasNextTarget: boolean;
+  /** The target's breaker was closed and counting no failures when this attempt was admitted. */
+  breakerQuiet: boolean;
+  /** Upstream attempts this request may still make (maxAttempts minus those made). */
+  attemptsLeft: number;
   now: number;
   random: () => number;
 }
@@ -49,13 +53,17 @@ export function decide(failure: Failure, ctx: RetryContext): RetryDecision {
       // jittered pause, then the next.
       return firstTry ? again(backoffMs(policy, triesOnTarget, random), { kind: 'failure' }) : next({ kind: 'failure' });
     case 'server': {
-      // "At most once": a healthy next target answers sooner than a retry of a failing one, and
-      // between different targets there is no delay. Retry only the last target of the chain; a
-      // provider's retry hint wins when it is short enough.
-      if (!firstTry || hasNextTarget) return next({ kind: 'failure' });
+      // A transient 5xx on the preferred model: stay on it, once, after a short jittered pause —
+      // the next target is often another vendor (other behaviour, a cold prompt cache, another
+      // price). Fail over at once instead when the target is already failing (its breaker counts
+      // failures in a row, or it is a half-open probe), when it signals a long overload (a
+      // retry-after beyond maxRetryAfterWaitMs), or when the retry would leave no attempt for the
+      // next target. The last target of the chain keeps its one retry.
       const hinted = failure.retryAfterMs;
-      const delay = hinted !== undefined && hinted <= policy.maxRetryAfterWaitMs ? hinted : backoffMs(policy, triesOnTarget, random);
-      return again(delay, { kind: 'failure' });
+      const longOverload = hinted !== undefined && hinted > policy.maxRetryAfterWaitMs;
+      if (!firstTry || longOverload) return next({ kind: 'failure' });
+      if (hasNextTarget && (!ctx.breakerQuiet || ctx.attemptsLeft < 2)) return next({ kind: 'failure' });
+      return again(hinted ?? backoffMs(policy, triesOnTarget, random), { kind: 'failure' });
     }
     case 'header-timeout':
     case 'first-token-timeout':
@@ -63,6 +71,7 @@ export function decide(failure: Failure, ctx: RetryContext): RetryDecision {
       return next({ kind: 'failure', slow: true });
     case 'idle-timeout':
     case 'stream-broken':
+    case 'empty-answer':
       return next({ kind: 'failure' });
     case 'rate-limit': {
       const hinted = failure.retryAfterMs;

@@ -31,7 +31,9 @@ export type FailureKind =
    */
   | 'unsupported'
   /** Stream cut, unrecoverable malformed data, or ended without a terminal event. */
-  | 'stream-broken';
+  | 'stream-broken'
+  /** A 200 whose answer has no content and no tool call (empty choices, empty text, zero output). */
+  | 'empty-answer';
 
 export interface Failure {
   kind: FailureKind;

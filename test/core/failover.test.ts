@@ -79,7 +79,7 @@ describe('serving and headers', () => {
     await complete(h);
     const record = await recordOf(h, 0);
     expect(record).toMatchObject({ alias: 'default-model', status: 200, servedBy: { provider: 'p2', primary: false }, usage: { inputTokens: 11 } });
-    expect(record.attempts.map((a) => a.outcome)).toEqual(['503', '200']);
+    expect(record.attempts.map((a) => a.outcome)).toEqual(['503', '503', '200']);
     expect(JSON.stringify(record)).not.toContain('secret answer');
     expect(JSON.stringify(record)).not.toContain('Say hello');
     expect(JSON.stringify(record)).not.toContain('sk-test');
@@ -149,10 +149,41 @@ describe('failures before the commit point fail over invisibly', () => {
     expect(p1.requests).toHaveLength(1);
   });
 
-  it('500 with another target left: fails over at once, no retry on the failing one', async () => {
+  it('a transient 500 on a quiet primary: retried once on the same model, which then serves', async () => {
+    const p1 = await fake((i) => (i === 0 ? openaiError(500, 'oops', 'server_error') : ok('primary')));
+    const p2 = await fake(() => ok('fallback'));
+    const h = await chain([p1, p2]);
+    const { data, headers } = await complete(h);
+    expect(headers.get('x-understudy-attempts')).toBe('p1/model-p1=500,p1/model-p1=200');
+    expect(data.choices[0]?.message.content).toBe('primary');
+    expect(p2.requests).toHaveLength(0);
+  });
+
+  it('500 on a primary already counting failures: fails over at once, no retry on the failing one', async () => {
     const p1 = await fake(() => openaiError(500, 'oops', 'server_error'));
     const h = await chain([p1, await fake(() => ok())]);
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=500,p1/model-p1=500,p2/model-p2=200');
+    // Its breaker now counts two failures in a row: the next request does not wait for a retry.
     expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=500,p2/model-p2=200');
+  });
+
+  it('an empty answer (a stop with no content) is a failure that fails over, streamed or not', async () => {
+    const empty: Behavior = { kind: 'sse', frames: openaiTextFrames([]) };
+    const p1 = await fake(() => empty);
+    const h = await chain([p1, await fake(() => ok('fallback'))]);
+    const whole = await complete(h);
+    expect(whole.headers.get('x-understudy-attempts')).toBe('p1/model-p1=empty-answer,p2/model-p2=200');
+    expect(whole.data.choices[0]?.message.content).toBe('fallback');
+    const streamed = await stream(h);
+    expect(streamed.headers.get('x-understudy-attempts')).toBe('p1/model-p1=empty-answer,p2/model-p2=200');
+    expect(streamed.text).toBe('fallback');
+    expect(streamed.finish).toBe('stop');
+  });
+
+  it('503 with a long retry-after (a long overload): fails over at once', async () => {
+    const p1 = await fake(() => ({ ...openaiError(503, 'overloaded', 'server_error'), headers: { 'retry-after': '60' } }));
+    const h = await chain([p1, await fake(() => ok())]);
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
   });
 
   it('429 without a header: fails over at once when another target remains', async () => {
@@ -171,7 +202,9 @@ describe('failures before the commit point fail over invisibly', () => {
     const p1 = await fake(() => openaiError(503, 'overloaded', 'server_error'));
     const p2 = await fake(() => ok());
     const h = await chain([p1, p2], { breaker: { consecutiveFailures: 3 } });
-    for (let i = 0; i < 3; i++) expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
+    // The first request retries the quiet primary once; the second finds it failing and fails over at once.
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p1/model-p1=503,p2/model-p2=200');
+    expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
     // Three failures in a row: open. The skip costs no upstream attempt.
     expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=skipped-open,p2/model-p2=200');
     expect(p1.requests).toHaveLength(3);
@@ -234,7 +267,8 @@ describe('failures before the commit point fail over invisibly', () => {
     const error = (await complete(h).catch((e: unknown) => e)) as APIError;
     expect(error.status).toBe(503);
     expect(error.headers?.get('x-should-retry')).toBe('false');
-    expect(error.headers?.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=503,p3/model-p3=503');
+    // The quiet primary's one retry counts against maxAttempts (3): the third target is never reached.
+    expect(error.headers?.get('x-understudy-attempts')).toBe('p1/model-p1=503,p1/model-p1=503,p2/model-p2=503');
   });
 
   it('every target open: tries the one that reopens first (panic), then 503 with retry-after', async () => {
@@ -436,7 +470,7 @@ describe('fault injection in front of the real upstream call', () => {
   it('errorRate 1 answers every attempt with the configured status, and the fallback serves', async () => {
     const { h, p1 } = await chaotic({ errorRate: 1, status: 503 });
     const { data, headers } = await complete(h);
-    expect(headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p2/model-p2=200');
+    expect(headers.get('x-understudy-attempts')).toBe('p1/model-p1=503,p1/model-p1=503,p2/model-p2=200');
     expect(data.choices[0]?.message.content).toBe('fallback');
     expect(p1.requests).toHaveLength(0);
   });

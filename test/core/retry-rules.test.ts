@@ -6,7 +6,7 @@ import type { Failure } from '../../functions/ir/failure.ts';
 const config = validateConfig({ providers: {}, aliases: {} });
 if (!config.ok) throw new Error('defaults must validate');
 const policy = config.config.policy;
-const ctx = (over: Partial<Parameters<typeof decide>[1]> = {}) => ({ policy, triesOnTarget: 1, remainingMs: 60_000, hasNextTarget: false, now: 1_000, random: () => 0.5, ...over });
+const ctx = (over: Partial<Parameters<typeof decide>[1]> = {}) => ({ policy, triesOnTarget: 1, remainingMs: 60_000, hasNextTarget: false, breakerQuiet: true, attemptsLeft: 2, now: 1_000, random: () => 0.5, ...over });
 const f = (kind: Failure['kind'], extra: Partial<Failure> = {}): Failure => ({ kind, message: kind, ...extra });
 
 describe('retry rules (RELIABILITY.md §1)', () => {
@@ -23,14 +23,29 @@ describe('retry rules (RELIABILITY.md §1)', () => {
     }
   });
 
-  it('5xx: at most once on the same target, and only when no other target remains', () => {
-    expect(decide(f('server', { status: 503 }), ctx())).toMatchObject({ retrySame: true, failover: true });
-    expect(decide(f('server', { status: 503 }), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
-    expect(decide(f('server', { status: 503 }), ctx({ hasNextTarget: true }))).toEqual({ retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure' } });
+  it('5xx on a quiet breaker: once more on the same target after a short jittered pause, then fail over', () => {
+    const first = decide(f('server', { status: 503 }), ctx({ hasNextTarget: true }));
+    expect(first).toEqual({ retrySame: true, delayMs: 50, failover: true, breaker: { kind: 'failure' } });
+    expect(decide(f('server', { status: 500 }), ctx({ hasNextTarget: true, triesOnTarget: 2 }))).toEqual({ retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure' } });
   });
 
-  it('5xx with a short retry hint on the last target waits for the hint', () => {
-    expect(decide(f('server', { status: 503, retryAfterMs: 700 }), ctx())).toMatchObject({ retrySame: true, delayMs: 700 });
+  it('5xx fails over at once when the target is already failing, signals a long overload, or no attempt would remain', () => {
+    const now = { retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure' } };
+    expect(decide(f('server', { status: 503 }), ctx({ hasNextTarget: true, breakerQuiet: false }))).toEqual(now);
+    expect(decide(f('server', { status: 529, retryAfterMs: 30_000 }), ctx({ hasNextTarget: true }))).toEqual(now);
+    expect(decide(f('server', { status: 503, retryAfterMs: 30_000 }), ctx())).toEqual(now);
+    expect(decide(f('server', { status: 503 }), ctx({ hasNextTarget: true, attemptsLeft: 1 }))).toEqual(now);
+    // The deadline does not allow the pause.
+    expect(decide(f('server', { status: 503, retryAfterMs: 900 }), ctx({ hasNextTarget: true, remainingMs: 500 }))).toEqual(now);
+  });
+
+  it('5xx on the last target keeps its one retry even when its breaker is counting', () => {
+    expect(decide(f('server', { status: 503 }), ctx({ breakerQuiet: false }))).toMatchObject({ retrySame: true, failover: true });
+    expect(decide(f('server', { status: 503 }), ctx({ triesOnTarget: 2 }))).toMatchObject({ retrySame: false, failover: true });
+  });
+
+  it('an empty answer is a failure that fails over, never retried on the same target', () => {
+    expect(decide(f('empty-answer'), ctx({ hasNextTarget: true }))).toEqual({ retrySame: false, delayMs: 0, failover: true, breaker: { kind: 'failure' } });
   });
 
   it('429 with a short retry-after: waits exactly the hint, counts a cooldown, not a failure', () => {

@@ -76,7 +76,7 @@ describe('npm run drill against the local server', () => {
     expect(code).toBe(0);
     expect(report).toMatchObject({ alias: 'drill', primary: 'openai-drill/gpt-4o-mini', fallbacks: ['backup/llama-3.3-70b'], passed: true, interrupted: false });
     expect(details(report, 'baseline')).toEqual(['pass 3/3 requests answered by the primary openai-drill/gpt-4o-mini']);
-    expect(details(report, 'fault')).toContain('pass the breaker of openai-drill/gpt-4o-mini opened after 3 failed requests (expected at most 3)');
+    expect(details(report, 'fault')).toContain('pass the breaker of openai-drill/gpt-4o-mini opened after 3 failed attempts on it (expected at most 3)');
     expect(details(report, 'fault').some((d) => /^pass \d+\/\d+ requests answered 200 by the fallback \(backup\/llama-3\.3-70b\)$/.test(d))).toBe(true);
     expect(details(report, 'streaming')[0]).toMatch(/^pass a streamed answer arrived complete in the client's format, served by backup\/llama-3.3-70b/);
     expect(details(report, 'recovery')[0]).toBe('pass fault removed from provider "openai-drill"');
@@ -156,13 +156,13 @@ describe('npm run drill against the local server', () => {
 
 describe('interrupting a drill restores the configuration', () => {
   /**
-   * The fault step sends the fallback exactly four requests (three failovers, then one with the
-   * breaker open); the fifth is the streaming step's. It never gets an answer, so the drill sits
-   * there with the fault in place.
+   * The fault step sends the fallback exactly three requests (the first after the quiet primary's
+   * one retry, the second failing over at once, then one with the breaker open); the fourth is the
+   * streaming step's. It never gets an answer, so the drill sits there with the fault in place.
    */
-  const stuckStreams = (index: number): Behavior => (index >= 4 ? { kind: 'silent' } : ok('fallback'));
+  const stuckStreams = (index: number): Behavior => (index >= 3 ? { kind: 'silent' } : ok('fallback'));
   const streamReached = async (fallback: FakeProvider) => {
-    for (let i = 0; i < 400 && fallback.requests.length < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && fallback.requests.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
   };
 
   it('in process: an abort stops the drill, removes the fault, and reports it as interrupted', async () => {

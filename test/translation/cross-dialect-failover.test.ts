@@ -28,7 +28,7 @@ describe('an OpenAI client fails over from OpenAI to Anthropic', () => {
     const { data, response } = await h.openai.chat.completions
       .create({ model: 'alias', messages, tools: [openaiWeatherTool], stream: true, stream_options: { include_usage: true } })
       .withResponse();
-    expect(response.headers.get('x-understudy-attempts')).toBe('p1/gpt-4o=503,p2/claude-haiku-4-5=200');
+    expect(response.headers.get('x-understudy-attempts')).toBe('p1/gpt-4o=503,p1/gpt-4o=503,p2/claude-haiku-4-5=200');
     expect(response.headers.get('x-understudy-provider')).toBe('p2');
     expect(response.headers.get('x-understudy-model')).toBe('claude-haiku-4-5');
     expect(response.headers.get('content-type')).toContain('text/event-stream');
@@ -73,7 +73,7 @@ describe('an OpenAI client fails over from OpenAI to Anthropic', () => {
       expect(completion.choices[0]!.finish_reason).toBe('tool_calls');
     }
     const record = await recordOf(h, 0);
-    expect(record.attempts.map((a) => a.outcome)).toEqual(['503', '200']);
+    expect(record.attempts.map((a) => a.outcome)).toEqual(['503', '503', '200']);
     expect(record.servedBy).toMatchObject({ provider: 'p2', primary: false });
   });
 });
@@ -88,7 +88,7 @@ describe('an Anthropic client fails over from OpenAI to Anthropic', () => {
       tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }],
     });
     const { response } = await stream.withResponse();
-    expect(response.headers.get('x-understudy-attempts')).toBe('p1/gpt-4o=503,p2/claude-haiku-4-5=200');
+    expect(response.headers.get('x-understudy-attempts')).toBe('p1/gpt-4o=503,p1/gpt-4o=503,p2/claude-haiku-4-5=200');
     const message = await stream.finalMessage();
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content.at(-1)).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Oslo' } });

@@ -136,7 +136,10 @@ export function admit(record: BreakerRecord, settings: BreakerSettings, now: num
   if (record.forced === 'open') return skip('forced-open', FOREVER);
   if (record.forced === 'closed') return { admission: { decision: 'allow', generation: record.generation }, record };
   if (record.cooldownUntil > now) return skip('cooldown', record.cooldownUntil);
-  if (record.state === 'closed') return { admission: { decision: 'allow', generation: record.generation }, record };
+  if (record.state === 'closed') {
+    const failing = record.consecutiveFailures > 0;
+    return { admission: { decision: 'allow', generation: record.generation, ...(failing ? { failing } : {}) }, record };
+  }
   if (record.state === 'open') {
     if (now < record.openUntil) return skip('open', record.openUntil);
     record = halfOpened(record);
