@@ -93,7 +93,7 @@ describe('LangChain ChatOpenAI', () => {
     const message = await chatOpenAI(h).invoke('Capital of France?');
     expect(message.content).toBe('Paris is the capital of France.');
     expect(message.usage_metadata).toMatchObject({ input_tokens: 18, output_tokens: 9 });
-    expect(primary.upstream.requests).toHaveLength(1);
+    expect(primary.upstream.requests).toHaveLength(2);
     expect(fallback.upstream.requests).toHaveLength(1);
   });
 });
@@ -135,6 +135,6 @@ describe('LangChain ChatAnthropic', () => {
     const message = await chatAnthropic(h).invoke('Capital of France?');
     expect(message.content).toBe('Paris is the capital.');
     expect(message.usage_metadata).toMatchObject({ output_tokens: 5 });
-    expect(primary.upstream.requests).toHaveLength(1);
+    expect(primary.upstream.requests).toHaveLength(2);
   });
 });
