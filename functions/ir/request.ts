@@ -36,6 +36,13 @@ export type ToolResultPart = TextPart | ImagePart;
 
 export type Message =
   | { role: 'user'; content: UserPart[] }
+  /**
+   * An instruction given mid-conversation (after the first user or assistant turn): OpenAI's
+   * `system`/`developer` messages, Anthropic's `role: "system"` messages. Instructions before the
+   * first turn are `ChatRequest.system`. Targets that have no such turn receive it folded into the
+   * user turn where it was given (dialects/shared/system-notes.ts).
+   */
+  | { role: 'system'; content: TextPart[]; developer?: boolean }
   | { role: 'assistant'; content: AssistantPart[] }
   | {
       role: 'tool';
@@ -68,7 +75,7 @@ export type ResponseFormat =
 export interface ChatRequest {
   /** The alias the client asked for (never an upstream model name). */
   model: string;
-  /** System and developer instructions, in order. */
+  /** System and developer instructions given before the first turn, in order (later ones are `system` messages). */
   system: TextPart[];
   messages: Message[];
   /** Whether the client wants a stream. Upstream is always streamed; see the attempt loop. */

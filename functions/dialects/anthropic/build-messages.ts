@@ -1,11 +1,13 @@
 import type { ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
+import { foldSystemMessages } from '../shared/system-notes.ts';
 import { toolInput } from './content-blocks.ts';
-import { redactedData } from './redacted-thinking.ts';
+import { redactedData } from '../shared/redacted-thinking.ts';
+import { takesSystemTurns } from './system-turns.ts';
 
 /** A request content block, as Anthropic accepts it. */
 export type RequestBlock = Record<string, unknown> & { type: string };
 export interface AnthropicMessage {
-  role: 'user' | 'assistant';
+  role: 'user' | 'assistant' | 'system';
   content: RequestBlock[];
 }
 
@@ -33,8 +35,13 @@ function resultContent(parts: ToolResultPart[]): RequestBlock[] {
   return blocks;
 }
 
+type Turn = { role: AnthropicMessage['role']; results: RequestBlock[]; blocks: RequestBlock[] };
+
 /** One IR message → the blocks of an Anthropic turn, in the order Anthropic requires. */
-function turnOf(message: Message): { role: 'user' | 'assistant'; results: RequestBlock[]; blocks: RequestBlock[] } {
+function turnOf(message: Message): Turn {
+  if (message.role === 'system') {
+    return { role: 'system', results: [], blocks: message.content.filter((p) => p.text !== '').map((p) => ({ type: 'text', text: p.text })) };
+  }
   if (message.role === 'tool') {
     const content = resultContent(message.content);
     const result: RequestBlock = { type: 'tool_result', tool_use_id: message.toolCallId, ...(content.length > 0 ? { content } : {}) };
@@ -78,14 +85,24 @@ function turnOf(message: Message): { role: 'user' | 'assistant'; results: Reques
  * - The history must start with a user turn: a placeholder one (PLACEHOLDER_USER_TEXT) is
  *   inserted when it does not.
  * - A final assistant turn is a prefill: its trailing whitespace is trimmed (Anthropic rejects it).
+ * - A mid-conversation `system` message stays a `role: "system"` turn where the model takes one
+ *   (system-turns.ts) and Anthropic's placement rules allow it: right after a user turn, followed
+ *   by an assistant turn or last. Otherwise it is folded into the user turn (shared/system-notes.ts).
  */
-export function buildMessages(messages: Message[]): AnthropicMessage[] {
-  const turns: { role: 'user' | 'assistant'; results: RequestBlock[]; blocks: RequestBlock[] }[] = [];
+export function buildMessages(history: Message[], model: string): AnthropicMessage[] {
+  const systemTurns = takesSystemTurns(model);
+  const messages = foldSystemMessages(history, (i) => {
+    if (!systemTurns) return false;
+    const before = history[i - 1]?.role;
+    const after = history[i + 1]?.role;
+    return (before === 'user' || before === 'tool') && (after === undefined || after === 'assistant');
+  });
+  const turns: Turn[] = [];
   for (const message of messages) {
     const turn = turnOf(message);
     if (turn.results.length === 0 && turn.blocks.length === 0) continue;
     const last = turns[turns.length - 1];
-    if (last && last.role === turn.role) {
+    if (last && last.role === turn.role && turn.role !== 'system') {
       last.results.push(...turn.results);
       last.blocks.push(...turn.blocks);
     } else turns.push(turn);

@@ -1,5 +1,6 @@
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest } from '../../ir/request.ts';
+import { historyToolStandIns } from '../shared/history-tools.ts';
 import { thinkingBudget } from '../shared/reasoning-budget.ts';
 import { buildMessages } from './build-messages.ts';
 import { modelLimits } from './model-limits.ts';
@@ -46,6 +47,8 @@ function tokens(request: ChatRequest, model: string, thinkingAllowed: boolean): 
  *   turns its input back into text. Forcing a tool is not allowed with thinking, so thinking is
  *   dropped whenever a tool is forced.
  * - `parallelToolCalls: false` → `disable_parallel_tool_use` (on an `auto` choice when none given).
+ * - A history with tool calls but no tools declared gets stand-in tools (shared/history-tools.ts)
+ *   with tool_choice "none".
  * - seed, includeUsage and other dialects' passthrough fields are dropped; passthrough fields of
  *   an Anthropic client are sent unchanged.
  */
@@ -74,6 +77,12 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): Buil
     if (tools.length === 0) choice = { type: 'tool', name: JSON_TOOL_NAME };
     tools.push({ name: JSON_TOOL_NAME, description, input_schema: { type: 'object', ...schema } });
   }
+  const standIns = historyToolStandIns(request);
+  if (standIns.length > 0) {
+    // Anthropic rejects tool_use/tool_result history without tools; offered with choice "none".
+    for (const tool of standIns) tools.push({ name: tool.name, description: tool.description, input_schema: tool.parameters });
+    choice ??= { type: 'none' };
+  }
   if (choice && request.parallelToolCalls === false && choice.type !== 'none') choice.disable_parallel_tool_use = true;
   else if (!choice && tools.length > 0 && request.parallelToolCalls === false) choice = { type: 'auto', disable_parallel_tool_use: true };
 
@@ -82,7 +91,7 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): Buil
 
   body.model = model;
   body.max_tokens = maxTokens;
-  body.messages = buildMessages(request.messages);
+  body.messages = buildMessages(request.messages, model);
   const system = request.system.filter((p) => p.text !== '').map((p) => ({ type: 'text', text: p.text }));
   if (system.length > 0) body.system = system;
   if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };

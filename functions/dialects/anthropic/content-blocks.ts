@@ -1,5 +1,5 @@
 import type { AssistantPart } from '../../ir/request.ts';
-import { redactedData } from './redacted-thinking.ts';
+import { redactedData } from '../shared/redacted-thinking.ts';
 
 /** An assistant content block as Anthropic's API returns it. */
 export type AnswerBlock =

@@ -2,7 +2,8 @@ import type { ClientError } from '../../ir/client-error.ts';
 import type { ResponseMeta, StreamEncoder } from '../../ir/dialect.ts';
 import type { FinishReason, StreamEvent, Usage } from '../../ir/events.ts';
 import { sse } from '../shared/sse.ts';
-import { redactedData } from './redacted-thinking.ts';
+import { estimateInputTokens } from '../shared/token-estimate.ts';
+import { redactedData } from '../shared/redacted-thinking.ts';
 import { anthropicErrorObject } from './render-error.ts';
 import { finishToAnthropic } from './stop-reason.ts';
 import { usageToAnthropic } from './usage.ts';
@@ -13,7 +14,8 @@ type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; 
  * IR events → Anthropic Messages SSE (`event: X\ndata: {...}\n\n`).
  *
  * - `message_start` is written lazily, before the first block (or the end), so that it carries the
- *   input tokens when the upstream reported them first (Anthropic and Bedrock upstreams do); else 0.
+ *   input tokens when the upstream reported them first (Anthropic upstreams do); else a cheap
+ *   estimate (shared/token-estimate.ts), which `message_delta` replaces with the provider's count.
  * - Content blocks are numbered 0, 1, … in the order they open; a new block opens whenever the
  *   kind changes (text, thinking, each tool call). A tool block opens with `input: {}` and its
  *   arguments follow as `input_json_delta`s. A reasoning signature is a `signature_delta`.
@@ -34,10 +36,15 @@ export function createAnthropicEncoder(meta: ResponseMeta): StreamEncoder {
 
   const write = (type: string, payload: Record<string, unknown>): string => sse(JSON.stringify({ type, ...payload }), type);
 
+  // Upstreams that report input tokens only at the end (OpenAI-style, Gemini): message_start carries
+  // an estimate (clients such as LangChain read usage there), message_delta the provider's count.
+  let estimated: Usage | undefined;
+  const known = (): Usage => usage ?? (estimated ??= { inputTokens: estimateInputTokens(meta.request), outputTokens: 0 });
+
   const start = (): string => {
     if (started) return '';
     started = true;
-    const u = usageToAnthropic(usage ?? { inputTokens: 0, outputTokens: 0 });
+    const u = usageToAnthropic(known());
     return write('message_start', {
       message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...u, output_tokens: 0 } },
     });
@@ -61,7 +68,7 @@ export function createAnthropicEncoder(meta: ResponseMeta): StreamEncoder {
     deltaSent = true;
     return write('message_delta', {
       delta: { stop_reason: finishToAnthropic(finish.reason), stop_sequence: finish.stopSequence ?? null, stop_details: null },
-      usage: usageToAnthropic(usage ?? { inputTokens: 0, outputTokens: 0 }),
+      usage: usageToAnthropic(known()),
     });
   };
 

@@ -1,7 +1,7 @@
 import { type ClientError, clientError } from '../../ir/client-error.ts';
 import type { ParseResult } from '../../ir/dialect.ts';
 import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
-import { REDACTED_PREFIX } from './redacted-thinking.ts';
+import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
 /**
@@ -118,7 +118,12 @@ function assistantTurn(content: unknown, param: string, toolNames: Map<string, s
   return { role: 'assistant', content: parts };
 }
 
-function parseMessages(raw: unknown): Message[] {
+/**
+ * `messages`. A `role: "system"` message (mid-conversation system messages, which Claude Code
+ * sends) becomes an IR `system` message; one before any user or assistant turn joins the system
+ * prompt instead, after the top-level `system`.
+ */
+function parseMessages(raw: unknown, system: TextPart[]): Message[] {
   if (!Array.isArray(raw)) throw new BadParam(`messages must be an array, got ${describe(raw)}`, 'messages');
   if (raw.length === 0) throw new BadParam('messages must contain at least one message', 'messages');
   const messages: Message[] = [];
@@ -129,16 +134,21 @@ function parseMessages(raw: unknown): Message[] {
     if (message.content === undefined || message.content === null) throw new BadParam(`${param}.content is required`, `${param}.content`);
     if (message.role === 'user') messages.push(...userTurn(message.content, `${param}.content`, toolNames));
     else if (message.role === 'assistant') messages.push(assistantTurn(message.content, `${param}.content`, toolNames));
-    else throw new BadParam(`${param}.role ${JSON.stringify(message.role)} is not supported (user, assistant)`, `${param}.role`);
+    else if (message.role === 'system') {
+      const content = parseSystem(message.content, `${param}.content`);
+      if (messages.length === 0) system.push(...content);
+      else messages.push({ role: 'system', content });
+    } else throw new BadParam(`${param}.role ${JSON.stringify(message.role)} is not supported (user, assistant, system)`, `${param}.role`);
   });
+  if (messages.length === 0) throw new BadParam('messages must contain at least one user or assistant message', 'messages');
   return messages;
 }
 
-function parseSystem(raw: unknown): TextPart[] {
+function parseSystem(raw: unknown, param = 'system'): TextPart[] {
   if (raw === undefined || raw === null) return [];
-  return blocksOf(raw, 'system').map((block, j) => {
-    if (block.type !== 'text') throw unsupportedBlock(block, `system[${j}]`, 'text');
-    return textBlock(block, `system[${j}]`);
+  return blocksOf(raw, param).map((block, j) => {
+    if (block.type !== 'text') throw unsupportedBlock(block, `${param}[${j}]`, 'text');
+    return textBlock(block, `${param}[${j}]`);
   });
 }
 
@@ -211,10 +221,11 @@ function build(body: unknown): ChatRequest {
   if (body.max_tokens === undefined || body.max_tokens === null) throw new BadParam('max_tokens: field required', 'max_tokens');
   const maxTokens = optionalNumber(body, 'max_tokens', { integer: true, min: 1 })!;
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw new BadParam(`stream must be a boolean, got ${describe(body.stream)}`, 'stream');
+  const system = parseSystem(body.system);
   const request: ChatRequest = {
     model: body.model,
-    system: parseSystem(body.system),
-    messages: parseMessages(body.messages),
+    system,
+    messages: parseMessages(body.messages, system),
     stream: body.stream === true,
     maxTokens,
   };

@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../../ir/events.ts';
 import { parseSse } from '../shared/sse.ts';
 import { type AnthropicErrorObject, streamFailure } from './errors.ts';
-import { REDACTED_PREFIX } from './redacted-thinking.ts';
+import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
 import { type AnthropicUsage, usageFromAnthropic } from './usage.ts';
 

@@ -1,5 +1,6 @@
 import type { Answer } from '../../ir/answer.ts';
 import type { ResponseMeta } from '../../ir/dialect.ts';
+import { estimateInputTokens } from '../shared/token-estimate.ts';
 import { type AnswerBlock, answerBlock } from './content-blocks.ts';
 import { finishToAnthropic } from './stop-reason.ts';
 import { usageToAnthropic } from './usage.ts';
@@ -7,7 +8,8 @@ import { usageToAnthropic } from './usage.ts';
 /**
  * An Answer as an Anthropic `message` object. Blocks keep the answer's order (thinking, text,
  * tool_use …); tool arguments become `input` objects (see `toolInput` for invalid JSON). Usage is
- * always present, as in Anthropic's API: zeros when the upstream reported none.
+ * always present, as in Anthropic's API: when the upstream reported none, the input is the cheap
+ * estimate the streamed form also gives (shared/token-estimate.ts) and the output 0.
  */
 export function renderAnthropicAnswer(answer: Answer, meta: ResponseMeta): string {
   const content: AnswerBlock[] = [];
@@ -24,6 +26,6 @@ export function renderAnthropicAnswer(answer: Answer, meta: ResponseMeta): strin
     stop_reason: finishToAnthropic(answer.finishReason),
     stop_sequence: answer.stopSequence ?? null,
     stop_details: null,
-    usage: usageToAnthropic(answer.usage ?? { inputTokens: 0, outputTokens: 0 }),
+    usage: usageToAnthropic(answer.usage ?? { inputTokens: estimateInputTokens(meta.request), outputTokens: 0 }),
   });
 }

@@ -1,6 +1,8 @@
 import type { ContentBlock, ImageFormat, Message, ToolResultContentBlock, ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
 import type { Failure } from '../../ir/failure.ts';
 import type { ImagePart, Message as IrMessage, ToolResultPart } from '../../ir/request.ts';
+import { redactedData } from '../shared/redacted-thinking.ts';
+import { foldSystemMessages } from '../shared/system-notes.ts';
 
 export type MessagesResult =
   | { ok: true; messages: Message[]; historyToolNames: Set<string> }
@@ -38,8 +40,11 @@ interface Turn {
  * IR messages → Converse messages. Consecutive same-role turns merge (tool results join the user
  * turn), blank text is dropped, a history that starts with the assistant gets a minimal user turn
  * first, and a final assistant prefill loses its trailing whitespace (Bedrock rejects it).
+ * Converse has no mid-conversation system turn: such instructions are folded into the user turn
+ * where they were given (shared/system-notes.ts).
  */
-export function buildMessages(messages: IrMessage[]): MessagesResult {
+export function buildMessages(history: IrMessage[], options: { replaySignedReasoning: boolean }): MessagesResult {
+  const messages = foldSystemMessages(history);
   const turns: Turn[] = [];
   const historyToolNames = new Set<string>();
   const push = (role: Turn['role'], first: ContentBlock[], middle: ContentBlock[], last: ContentBlock[]) => {
@@ -73,7 +78,7 @@ export function buildMessages(messages: IrMessage[]): MessagesResult {
         toolResult: { toolUseId: message.toolCallId, content, ...(message.isError ? { status: 'error' as const } : {}) },
       };
       push('user', [block], [], []);
-    } else {
+    } else if (message.role === 'assistant') {
       const reasoning: ContentBlock[] = [];
       const text: ContentBlock[] = [];
       const toolUses: ContentBlock[] = [];
@@ -83,8 +88,10 @@ export function buildMessages(messages: IrMessage[]): MessagesResult {
         } else if (part.type === 'tool-call') {
           historyToolNames.add(part.name);
           toolUses.push({ toolUse: { toolUseId: part.id, name: part.name, input: toolInput(part.arguments) as NonNullable<ToolUseBlock['input']> } });
-        } else if (part.signature) {
-          // Unsigned reasoning cannot be replayed (Bedrock verifies the signature), so it is dropped.
+        } else if (part.signature && options.replaySignedReasoning && redactedData(part.signature) === undefined) {
+          // Only Claude's own signed thinking is replayed (Claude signatures hold across Anthropic's
+          // API and Bedrock). Unsigned reasoning, another family's model and Anthropic's redacted
+          // blocks (no Converse form) are dropped: a signature is never made up.
           reasoning.push({ reasoningContent: { reasoningText: { text: part.text, signature: part.signature } } });
         }
       }

@@ -2,7 +2,7 @@ import type { ConverseStreamCommandInput, InferenceConfiguration, SystemContentB
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 import { buildMessages } from './build-messages.ts';
-import { modelFields } from './model-fields.ts';
+import { isClaude, modelFields } from './model-fields.ts';
 import { buildToolConfig } from './tool-config.ts';
 
 /** Answer tokens granted on top of a thinking budget when the caller set no limit. */
@@ -21,7 +21,7 @@ export type BuildResult = { ok: true; request: ConverseRequest } | { ok: false; 
  * cannot be expressed, e.g. an image given by URL.
  */
 export function buildConverseRequest(request: ChatRequest, modelId: string): BuildResult {
-  const built = buildMessages(request.messages);
+  const built = buildMessages(request.messages, { replaySignedReasoning: isClaude(modelId) });
   if (!built.ok) return built;
 
   const extra = modelFields(modelId, request);

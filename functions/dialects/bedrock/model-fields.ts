@@ -7,6 +7,11 @@ const MIN_CLAUDE_BUDGET = 1024;
 const CLAUDE = /(^|[.:/])anthropic\.claude/;
 const NOVA = /(^|[.:/])amazon\.nova/;
 
+/** A Claude model on Bedrock (base id, inference profile or an ARN naming one). */
+export function isClaude(modelId: string): boolean {
+  return CLAUDE.test(modelId);
+}
+
 export interface ModelFields {
   /** `additionalModelRequestFields`, or undefined when nothing model-specific is sent. */
   fields?: Record<string, unknown>;

@@ -1,5 +1,6 @@
 import type { Tool, ToolChoice, ToolConfiguration, ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
 import type { ChatRequest, ToolDefinition } from '../../ir/request.ts';
+import { STAND_IN_DESCRIPTION } from '../shared/history-tools.ts';
 
 /** Name of the tool that carries a JSON answer (`responseFormat`), made unique against the caller's tools. */
 const JSON_TOOL_BASE = 'json_response';
@@ -48,7 +49,7 @@ export function buildToolConfig(request: ChatRequest, historyToolNames: Set<stri
     if (historyToolNames.size === 0) return {};
     const known = new Map((request.tools ?? []).map((t) => [t.name, t]));
     for (const name of historyToolNames) {
-      tools.push(toolSpec(known.get(name) ?? { name, description: 'A tool used earlier in this conversation.', parameters: { type: 'object', properties: {} } }));
+      tools.push(toolSpec(known.get(name) ?? { name, description: STAND_IN_DESCRIPTION, parameters: { type: 'object', properties: {} } }));
     }
     return { toolConfig: { tools } };
   }

@@ -1,5 +1,6 @@
 import type { Failure } from '../../ir/failure.ts';
 import type { ImagePart, Message } from '../../ir/request.ts';
+import { foldSystemMessages } from '../shared/system-notes.ts';
 import type { GeminiContent, GeminiPart } from './wire-types.ts';
 
 /**
@@ -21,9 +22,11 @@ interface Turn {
 /**
  * IR messages → Gemini `contents`. The assistant is `model`; tool results are `functionResponse`
  * parts of a user turn; consecutive same-role turns merge; blank text is dropped. Reasoning parts
- * are dropped: Gemini's thoughts cannot be replayed as text.
+ * are dropped: Gemini's thoughts cannot be replayed as text. Gemini has no mid-conversation system
+ * turn: such instructions are folded into the user turn where they were given.
  */
-export function buildContents(messages: Message[]): ContentsResult {
+export function buildContents(history: Message[]): ContentsResult {
+  const messages = foldSystemMessages(history);
   const turns: Turn[] = [];
   const push = (role: Turn['role'], first: GeminiPart[], rest: GeminiPart[]) => {
     if (first.length + rest.length === 0) return;
@@ -63,7 +66,7 @@ export function buildContents(messages: Message[]): ContentsResult {
       // Google's convention: `error` carries a failed call's details, anything else is the output.
       const id = geminiCallId(message.toolCallId);
       push('user', [{ functionResponse: { name, response: message.isError ? { error: text } : { content: text }, ...(id ? { id } : {}) } }], []);
-    } else {
+    } else if (message.role === 'assistant') {
       const text: GeminiPart[] = [];
       const calls: GeminiPart[] = [];
       for (const part of message.content) {

@@ -1,6 +1,8 @@
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest, ImagePart, Message, ToolChoice } from '../../ir/request.ts';
+import { historyToolStandIns } from '../shared/history-tools.ts';
+import { foldSystemMessages } from '../shared/system-notes.ts';
 
 type Json = Record<string, unknown>;
 
@@ -72,6 +74,9 @@ function message(m: Message, toolId: (id: string) => string): Json | string {
       if (calls.length > 0) out.tool_calls = calls;
       return out;
     }
+    case 'system':
+      // Only reached for OpenAI's own API (others receive it folded): it takes both roles anywhere.
+      return { role: m.developer ? 'developer' : 'system', content: joinText(m.content) };
     case 'tool': {
       if (m.content.some((p) => p.type === 'image')) return 'an image inside a tool result cannot be sent to an OpenAI-style tool message';
       const text = joinText(m.content);
@@ -108,7 +113,9 @@ export function buildOpenAiRequest(request: ChatRequest, target: TargetCall): Bu
   const messages: Json[] = [];
   if (request.system.length > 0) messages.push({ role: 'system', content: request.system.map((p) => p.text).join('\n\n') });
   const toolId = kind === 'mistral' ? mistralToolCallId : (id: string) => id;
-  for (const m of request.messages) {
+  // Compatible vendors' chat templates often take a single leading system turn: fold the others.
+  const history = OPENAI_NATIVE.has(kind) ? request.messages : foldSystemMessages(request.messages);
+  for (const m of history) {
     const built = message(m, toolId);
     if (typeof built === 'string') return { ok: false, failure: { kind: 'unsupported', message: built } };
     messages.push(built);
@@ -150,6 +157,12 @@ export function buildOpenAiRequest(request: ChatRequest, target: TargetCall): Bu
     if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
   }
   if (request.toolChoice) body.tool_choice = toolChoice(request.toolChoice, kind);
+  // OpenAI takes tool history without tools; some compatible servers reject it (shared/history-tools.ts).
+  const standIns = OPENAI_NATIVE.has(kind) ? [] : historyToolStandIns(request);
+  if (standIns.length > 0) {
+    body.tools = standIns.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+    body.tool_choice = 'none';
+  }
 
   const format = request.responseFormat;
   if (format?.type === 'text') body.response_format = { type: 'text' };

@@ -133,11 +133,14 @@ function parseMessages(raw: unknown): { system: TextPart[]; messages: Message[] 
     if (!isObject(message)) throw new BadParam(`${param} must be an object`, param);
     switch (message.role) {
       case 'system':
-      case 'developer':
-        // Instructions anywhere in the conversation are hoisted into `system`, in order: no other
-        // provider has a mid-conversation system turn, and every target should see the same prompt.
-        system.push(...textParts(message.content, `${param}.content`));
+      case 'developer': {
+        // Before the first turn: the system prompt. After it: an instruction given at that point of
+        // the conversation, kept there (each provider dialect decides how its target takes it).
+        const content = textParts(message.content, `${param}.content`);
+        if (messages.length === 0) system.push(...content);
+        else messages.push({ role: 'system', content, ...(message.role === 'developer' ? { developer: true } : {}) });
         break;
+      }
       case 'user':
         if (message.content === undefined || message.content === null) throw new BadParam(`${param}.content is required`, `${param}.content`);
         messages.push({ role: 'user', content: userParts(message.content, `${param}.content`) });

@@ -4,8 +4,14 @@ import { AnswerBuilder } from '../../../functions/ir/answer.ts';
 import { clientError } from '../../../functions/ir/client-error.ts';
 import type { ResponseMeta } from '../../../functions/ir/dialect.ts';
 import type { StreamEvent } from '../../../functions/ir/events.ts';
+import { estimateInputTokens } from '../../../functions/dialects/shared/token-estimate.ts';
 
-const meta: ResponseMeta = { id: 'msg_proxy1', created: 1767000000, model: 'claude-sonnet-4-5', request: { model: 'fast', system: [], messages: [], stream: true } };
+const meta: ResponseMeta = {
+  id: 'msg_proxy1',
+  created: 1767000000,
+  model: 'claude-sonnet-4-5',
+  request: { model: 'fast', system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'What is the weather in Oslo today?' }] }], stream: true },
+};
 
 function frame(type: string, payload: Record<string, unknown>): string {
   return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
@@ -19,6 +25,8 @@ function encode(events: StreamEvent[]): string[] {
 }
 
 const zeroUsage = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+/** What message_start says before the upstream reported usage: the cheap estimate of the request. */
+const estimatedUsage = { ...zeroUsage, input_tokens: estimateInputTokens(meta.request) };
 
 describe('anthropic encoder', () => {
   it('text: message_start carries the early input usage; the finish waits for end()', () => {
@@ -63,7 +71,7 @@ describe('anthropic encoder', () => {
       { type: 'usage', usage: { inputTokens: 40, outputTokens: 12 } },
     ]).join('');
     expect(out).toBe(
-      frame('message_start', { message: { id: 'msg_proxy1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: zeroUsage } }) +
+      frame('message_start', { message: { id: 'msg_proxy1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [], stop_reason: null, stop_sequence: null, usage: estimatedUsage } }) +
         frame('content_block_start', { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }) +
         frame('content_block_delta', { index: 0, delta: { type: 'thinking_delta', thinking: 'Think.' } }) +
         frame('content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } }) +
@@ -81,6 +89,19 @@ describe('anthropic encoder', () => {
     );
   });
 
+  it('an upstream that counts at the end: message_start estimates the input tokens, message_delta gives the count', () => {
+    const out = encode([
+      { type: 'text-delta', text: 'Sunny.' },
+      { type: 'finish', reason: 'stop' },
+      { type: 'usage', usage: { inputTokens: 17, outputTokens: 3 } },
+    ]).join('');
+    const estimate = estimateInputTokens(meta.request);
+    expect(estimate).toBeGreaterThan(5);
+    expect(estimate).toBeLessThan(30);
+    expect(out).toContain(`"usage":{"input_tokens":${estimate},"output_tokens":0,`);
+    expect(out).toContain(frame('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null, stop_details: null }, usage: { ...zeroUsage, input_tokens: 17, output_tokens: 3 } }));
+  });
+
   it('writes a redacted thinking block whole, and carries the stop sequence', () => {
     const out = encode([
       { type: 'reasoning-delta', text: '', signature: 'redacted_thinking:enc' },
@@ -88,7 +109,7 @@ describe('anthropic encoder', () => {
       { type: 'finish', reason: 'stop-sequence', stopSequence: '4' },
     ]).join('');
     expect(out).toContain(frame('content_block_start', { index: 0, content_block: { type: 'redacted_thinking', data: 'enc' } }) + frame('content_block_stop', { index: 0 }));
-    expect(out).toContain(frame('message_delta', { delta: { stop_reason: 'stop_sequence', stop_sequence: '4', stop_details: null }, usage: zeroUsage }));
+    expect(out).toContain(frame('message_delta', { delta: { stop_reason: 'stop_sequence', stop_sequence: '4', stop_details: null }, usage: estimatedUsage }));
   });
 
   it('fail() writes an error event and nothing that looks like a clean end', () => {
@@ -143,7 +164,7 @@ describe('anthropic renderAnswer', () => {
   ] as const)('finish %s → stop_reason %s', (reason, stopReason) => {
     const rendered = JSON.parse(anthropicIngress.renderAnswer({ content: [], finishReason: reason }, meta));
     expect(rendered.stop_reason).toBe(stopReason);
-    expect(rendered.usage).toEqual(zeroUsage);
+    expect(rendered.usage).toEqual(estimatedUsage);
   });
 });
 

@@ -118,6 +118,26 @@ describe('anthropicIngress.parseRequest', () => {
     expect(parsed({ ...base, tools, tool_choice: { type: 'tool', name: 'get_weather' } }).toolChoice).toEqual({ type: 'tool', name: 'get_weather' });
   });
 
+  it('takes a system message before the first turn into the system prompt and keeps a later one in place', () => {
+    const request = parsed({
+      ...base,
+      system: 'Be brief.',
+      messages: [
+        { role: 'system', content: 'Use metric units.' },
+        { role: 'user', content: 'Weather?' },
+        { role: 'system', content: [{ type: 'text', text: 'Plan mode is on.' }] },
+      ],
+    });
+    expect(request.system).toEqual([
+      { type: 'text', text: 'Be brief.' },
+      { type: 'text', text: 'Use metric units.' },
+    ]);
+    expect(request.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+      { role: 'system', content: [{ type: 'text', text: 'Plan mode is on.' }] },
+    ]);
+  });
+
   it('keeps thinking modes the IR cannot model (adaptive) as passthrough', () => {
     const request = parsed({ ...base, thinking: { type: 'adaptive' } });
     expect(request.reasoning).toBeUndefined();
@@ -135,7 +155,9 @@ describe('anthropicIngress.parseRequest', () => {
     [{ ...base, stream: 'yes' }, 'stream'],
     [{ ...base, messages: 'hi' }, 'messages'],
     [{ ...base, messages: [] }, 'messages'],
-    [{ ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages[0].role'],
+    [{ ...base, messages: [{ role: 'system', content: 'x' }] }, 'messages'],
+    [{ ...base, messages: [{ role: 'developer', content: 'x' }] }, 'messages[0].role'],
+    [{ ...base, messages: [{ role: 'user', content: 'x' }, { role: 'system', content: [{ type: 'image' }] }] }, 'messages[1].content[0].type'],
     [{ ...base, messages: [{ role: 'user', content: 42 }] }, 'messages[0].content'],
     [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].type'],
     [{ ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type'],

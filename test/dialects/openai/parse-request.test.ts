@@ -55,11 +55,10 @@ describe('parseOpenAiRequest', () => {
       model: 'fast',
       stream: true,
       includeUsage: true,
-      // The mid-conversation system message is hoisted, after the earlier ones.
+      // Leading instructions are the system prompt; the mid-conversation one stays where it was given.
       system: [
         { type: 'text', text: 'Be brief.' },
         { type: 'text', text: 'Use metric units.' },
-        { type: 'text', text: 'Answer in French.' },
       ],
       messages: [
         {
@@ -72,6 +71,7 @@ describe('parseOpenAiRequest', () => {
         },
         { role: 'assistant', content: [{ type: 'tool-call', id: 'call_1', name: 'lookup', arguments: '{"q": "cat"}' }] },
         { role: 'tool', toolCallId: 'call_1', toolName: 'lookup', content: [{ type: 'text', text: 'a cat' }] },
+        { role: 'system', content: [{ type: 'text', text: 'Answer in French.' }] },
       ],
       maxTokens: 300,
       temperature: 0.2,
