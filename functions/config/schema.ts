@@ -94,6 +94,12 @@ const providerSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region').optional(),
   apiVersion: z.string().min(1).optional(),
+  /**
+   * Which OpenAI APIs the provider serves (OpenAI-dialect kinds only): `chat` (Chat Completions),
+   * `responses` (the Responses API). Default: both for `openai` and `azure-openai`, `chat` for the
+   * other compatible kinds. See core/runtime.ts for how a target's API is chosen.
+   */
+  apis: z.array(z.enum(['chat', 'responses'])).min(1).optional(),
   chaos: chaosSchema.optional(),
 });
 
@@ -134,6 +140,9 @@ export const configSchema = z
       }
       if (!('baseUrl' in kind) && provider.kind !== 'bedrock' && !provider.baseUrl) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'baseUrl'], message: `kind "${provider.kind}" needs a baseUrl` });
+      }
+      if (provider.apis && PROVIDER_KINDS[provider.kind].dialect !== 'openai') {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'apis'], message: `apis is for OpenAI-dialect kinds only, not "${provider.kind}"` });
       }
       if (provider.kind === 'bedrock' && !provider.region) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'region'], message: 'kind "bedrock" needs a region' });

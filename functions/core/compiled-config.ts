@@ -9,7 +9,10 @@ export interface ResolvedTarget {
   key: TargetKey;
   provider: ProviderSettings;
   model: string;
+  /** The dialect every ingress but the Responses API uses: Chat Completions for OpenAI kinds that serve it. */
   dialect: ProviderDialect;
+  /** The provider's Responses API, when it serves one (`apis` in the config): a Responses client's choice. */
+  responses?: ProviderDialect;
   chaos?: ChaosSettings;
 }
 
@@ -30,6 +33,12 @@ export interface CompiledConfig {
   aliases: Map<string, ResolvedAlias>;
   /** One line per provider skipped or alias left without targets, for the operator. */
   warnings: string[];
+}
+
+/** The OpenAI APIs a provider serves: configured, else both for OpenAI and Azure, Chat Completions for other compatible kinds. */
+export function providerApis(kind: keyof typeof PROVIDER_KINDS, configured: readonly ('chat' | 'responses')[] | undefined): readonly ('chat' | 'responses')[] {
+  if (PROVIDER_KINDS[kind].dialect !== 'openai') return [];
+  return configured ?? (kind === 'openai' || kind === 'azure-openai' ? ['chat', 'responses'] : ['chat']);
 }
 
 export function targetKey(provider: string, model: string): TargetKey {
@@ -69,11 +78,15 @@ export async function compileConfig(config: Config, secrets: Secrets, dialects: 
       if (!provider) return undefined;
       const kind = config.providers[t.provider]!.kind;
       const chaos = config.providers[t.provider]!.chaos;
+      const apis = providerApis(kind, config.providers[t.provider]!.apis);
+      const responses = apis.includes('responses') ? dialects['openai-responses'] : undefined;
       return {
         key: targetKey(t.provider, t.model),
         provider,
         model: t.model,
-        dialect: dialects[PROVIDER_KINDS[kind].dialect],
+        // A provider that serves only the Responses API is reached through it by every client.
+        dialect: responses && !apis.includes('chat') ? responses : dialects[PROVIDER_KINDS[kind].dialect],
+        ...(responses ? { responses } : {}),
         ...(chaos ? { chaos } : {}),
       };
     };

@@ -4,6 +4,7 @@ import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { readBody } from './http-body.ts';
+import { aliasForResponses } from './responses-targets.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
@@ -18,7 +19,7 @@ export interface ProxyDeps {
   clock: Clock;
   random?: () => number;
   /** Ingress dialects by route: `/v1/chat/completions` → openai, `/v1/messages` → anthropic. */
-  ingress: { openai: IngressDialect; anthropic: IngressDialect };
+  ingress: { openai: IngressDialect; anthropic: IngressDialect; responses: IngressDialect };
   /** Serve the operator API under `/admin/` (the local server only): breakers and the running config. */
   admin?: { config: RunningConfig };
   /**
@@ -46,7 +47,7 @@ export interface Handled {
 
 /** Client headers a provider of the client's own dialect may receive; everything else stays here. */
 const FORWARDED_HEADERS = ['anthropic-beta'];
-const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_' } as const;
+const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_', 'openai-responses': 'resp_' } as const;
 
 /**
  * The proxy core: a Web-standard Request in, a Response out. Knows nothing of Lambda or Node's
@@ -62,13 +63,13 @@ export function createProxy(deps: ProxyDeps) {
     // Base URLs copied with a trailing slash give `//v1/…`: the same route.
     const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
     const route = path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
-    const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : deps.ingress.openai;
+    const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : route === 'responses' ? deps.ingress.responses : deps.ingress.openai;
     const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });
 
     if (!route || (route === 'admin' && !deps.admin)) {
       return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
     }
-    const method = route === 'chat' || route === 'messages' ? 'POST' : 'GET';
+    const method = route === 'chat' || route === 'messages' || route === 'responses' ? 'POST' : 'GET';
     if (route !== 'admin' && request.method !== method) {
       return immediate(errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${method}`), { allow: method }));
     }
@@ -81,7 +82,7 @@ export function createProxy(deps: ProxyDeps) {
     // The operator API needs a key like any other route (and serves only the local server).
     if (route === 'admin') return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config }, ingress));
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
-    return serve(request, route === 'chat' ? deps.ingress.openai : deps.ingress.anthropic, options, started, access.aliases);
+    return serve(request, ingress, options, started, access.aliases);
   }
 
   async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[]): Promise<Handled> {
@@ -122,7 +123,12 @@ export function createProxy(deps: ProxyDeps) {
     const chat = parsed.request;
     record.alias = chat.model;
     record.stream = chat.stream;
-    const alias = compiled.aliases.get(chat.model);
+    let alias = compiled.aliases.get(chat.model);
+    if (alias && ingress.name === 'openai-responses') {
+      const chosen = aliasForResponses(alias, chat);
+      if (!chosen.ok) return fail(chosen.error);
+      alias = chosen.alias;
+    }
     if (!alias) {
       return fail(clientError(404, 'not_found', `the model "${chat.model}" does not exist; known aliases: ${[...compiled.aliases.keys()].join(', ')}`, { code: 'model_not_found', param: 'model' }));
     }
@@ -174,6 +180,7 @@ export function createProxy(deps: ProxyDeps) {
       created: Math.floor(deps.clock.now() / 1000),
       model: (start?.type === 'start' && start.model) || result.target.model,
       request: chat,
+      provider: result.target.provider.name,
     };
     const headers: Record<string, string> = {
       'x-understudy-provider': result.target.provider.name,
@@ -205,9 +212,11 @@ function hexId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 24);
 }
 
-const ROUTES: Record<string, 'chat' | 'messages' | 'models' | 'healthz' | 'admin'> = {
+const ROUTES: Record<string, 'chat' | 'messages' | 'responses' | 'models' | 'healthz' | 'admin'> = {
   '/v1/chat/completions': 'chat',
   '/chat/completions': 'chat',
+  '/v1/responses': 'responses',
+  '/responses': 'responses',
   '/v1/messages': 'messages',
   '/v1/models': 'models',
   '/healthz': 'healthz',

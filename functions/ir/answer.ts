@@ -34,7 +34,15 @@ export class AnswerBuilder {
         if (last?.type === 'reasoning') {
           last.text += event.text;
           if (event.signature) last.signature = (last.signature ?? '') + event.signature;
-        } else content.push({ type: 'reasoning', text: event.text, ...(event.signature ? { signature: event.signature } : {}) });
+          if (event.encrypted) last.encrypted = event.encrypted;
+        } else {
+          content.push({
+            type: 'reasoning',
+            text: event.text,
+            ...(event.signature ? { signature: event.signature } : {}),
+            ...(event.encrypted ? { encrypted: event.encrypted } : {}),
+          });
+        }
         break;
       case 'tool-call-start': {
         const part = { type: 'tool-call' as const, id: event.id, name: event.name, arguments: '' };

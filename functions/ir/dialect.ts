@@ -15,6 +15,8 @@ export interface ResponseMeta {
   /** The served model, as the provider named it (falls back to the target's model). */
   model: string;
   request: ChatRequest;
+  /** The configured name of the provider that served (a Responses client's reasoning tokens name it). */
+  provider?: string;
 }
 
 /** Turns IR events into the client's stream format, incrementally. */

@@ -1,4 +1,5 @@
 import type { Failure } from './failure.ts';
+import type { EncryptedReasoning } from './request.ts';
 
 /** Why an answer ended, in the IR's terms. Each dialect maps its own reasons in one file. */
 export type FinishReason = 'stop' | 'stop-sequence' | 'length' | 'tool-calls' | 'content-filter' | 'other';
@@ -24,7 +25,8 @@ export interface Usage {
 export type StreamEvent =
   | { type: 'start'; id?: string; model?: string }
   | { type: 'text-delta'; text: string }
-  | { type: 'reasoning-delta'; text: string; signature?: string }
+  /** `encrypted`: a Responses provider's encrypted reasoning, set on the part being written. */
+  | { type: 'reasoning-delta'; text: string; signature?: string; encrypted?: EncryptedReasoning }
   | { type: 'tool-call-start'; index: number; id: string; name: string }
   | { type: 'tool-call-delta'; index: number; arguments: string }
   | { type: 'tool-call-end'; index: number }

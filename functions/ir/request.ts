@@ -3,7 +3,11 @@
  * builds its upstream request from it: N + M converters instead of N × M.
  */
 
-export type DialectName = 'openai' | 'anthropic' | 'bedrock' | 'gemini';
+/**
+ * A wire format. `openai-responses` is OpenAI's Responses API (`/v1/responses`): the same vendor as
+ * `openai` (Chat Completions) but another API, so another dialect on both sides.
+ */
+export type DialectName = 'openai' | 'openai-responses' | 'anthropic' | 'bedrock' | 'gemini';
 
 export interface TextPart {
   type: 'text';
@@ -28,6 +32,18 @@ export interface ReasoningPart {
   text: string;
   /** Anthropic's thinking signature; only meaningful when sent back to the same provider kind. */
   signature?: string;
+  /**
+   * A Responses API reasoning item's `encrypted_content` (and its item id): opaque, readable only by
+   * the provider that issued it. `issuer` names that provider when the proxy knows it; a Responses
+   * target sends it back only when it is that issuer (or the issuer is unknown), others drop it.
+   */
+  encrypted?: EncryptedReasoning;
+}
+
+export interface EncryptedReasoning {
+  data: string;
+  itemId?: string;
+  issuer?: string;
 }
 
 export type UserPart = TextPart | ImagePart;
@@ -59,7 +75,22 @@ export interface ToolDefinition {
   /** JSON Schema of the arguments (an object schema). */
   parameters: Record<string, unknown>;
   strict?: boolean;
+  /**
+   * A free-form tool (the Responses API's `custom` tool): its input is raw text, not JSON. In the IR
+   * it is a function taking `{"input": string}` (FREEFORM_PARAMETERS), so every dialect can carry it;
+   * a Responses target gets it back as a custom tool with its `format` (text or a grammar) and its
+   * own `description`; the IR `description` also tells other targets the grammar.
+   */
+  freeform?: { format?: Record<string, unknown>; description?: string };
 }
+
+/** The arguments schema of a free-form tool in the IR: its raw input as one string. */
+export const FREEFORM_PARAMETERS: Record<string, unknown> = Object.freeze({
+  type: 'object',
+  properties: { input: { type: 'string', description: 'The raw input text.' } },
+  required: ['input'],
+  additionalProperties: false,
+});
 
 export type ToolChoice =
   | { type: 'auto' }

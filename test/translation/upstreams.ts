@@ -20,7 +20,7 @@ export function useCleanups(): void {
 }
 
 /** The raw text of a recorded SSE fixture of a dialect's unit tests (served as one chunk). */
-export function fixture(dialect: 'anthropic' | 'gemini' | 'openai', name: string): string {
+export function fixture(dialect: 'anthropic' | 'gemini' | 'openai' | 'openai-responses', name: string): string {
   return readFileSync(new URL(`../dialects/${dialect}/fixtures/${name}.sse`, import.meta.url), 'utf8');
 }
 
@@ -32,7 +32,7 @@ export async function fakeHttp(script: (request: SeenRequest, index: number) => 
 }
 
 /** An SSE reply made of a fixture file. */
-export function sseFixture(dialect: 'anthropic' | 'gemini' | 'openai', name: string): Behavior {
+export function sseFixture(dialect: 'anthropic' | 'gemini' | 'openai' | 'openai-responses', name: string): Behavior {
   return { kind: 'sse', frames: [fixture(dialect, name)] };
 }
 
@@ -65,10 +65,12 @@ export function useFakeAwsCredentials(): void {
 }
 
 export interface Target {
-  kind: 'openai' | 'openai-compatible' | 'anthropic' | 'gemini' | 'bedrock';
+  kind: 'openai' | 'openai-compatible' | 'azure-openai' | 'anthropic' | 'gemini' | 'bedrock';
   /** The fake's address: host root (anthropic, gemini, bedrock) or `/v1` base (openai kinds). */
   url: string;
   model: string;
+  /** OpenAI kinds: which OpenAI APIs the provider serves (config `apis`). */
+  apis?: ('chat' | 'responses')[];
 }
 
 /** The proxy over one alias `alias` whose targets are p1, p2, … in order. */
@@ -77,7 +79,7 @@ export async function proxyFor(targets: Target[], policy: Record<string, unknown
   targets.forEach((t, i) => {
     const name = `p${i + 1}`;
     if (t.kind === 'bedrock') providers[name] = { kind: 'bedrock', region: 'us-east-1', baseUrl: t.url };
-    else providers[name] = { kind: t.kind, baseUrl: t.url, apiKey: 'env:TEST_KEY' };
+    else providers[name] = { kind: t.kind, baseUrl: t.url, apiKey: 'env:TEST_KEY', ...(t.apis ? { apis: t.apis } : {}) };
   });
   const harness = await startProxy({
     providers,

@@ -32,6 +32,18 @@ export function chatCompletionsUrl(target: TargetCall): string {
   return `${base(target.provider)}/chat/completions${query(target.provider)}`;
 }
 
+/**
+ * The Responses API endpoint of a target. Azure serves it per resource, not per deployment (the
+ * deployment is the body's `model`): `…/openai/responses?api-version=` in the older form.
+ */
+export function responsesUrl(target: TargetCall): string {
+  if (isAzureDeploymentForm(target.provider)) {
+    const root = base(target.provider).replace(/\/openai$/, '');
+    return `${root}/openai/responses?api-version=${encodeURIComponent(target.provider.apiVersion ?? '')}`;
+  }
+  return `${base(target.provider)}/responses${query(target.provider)}`;
+}
+
 /** The model list used as the cheap liveness probe (not for the Azure deployment form). */
 export function modelsUrl(target: TargetCall): string {
   return `${base(target.provider)}/models${query(target.provider)}`;

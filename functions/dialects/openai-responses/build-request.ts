@@ -1,0 +1,122 @@
+import type { TargetCall } from '../../ir/dialect.ts';
+import type { Failure } from '../../ir/failure.ts';
+import type { ChatRequest, ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
+import type { Json } from '../shared/request-fields.ts';
+import { mayReceive } from './reasoning-token.ts';
+import { freeformInput, toolChoiceToResponses, toolsToResponses } from './tools.ts';
+
+export type BuildResult = { ok: true; body: Json } | { ok: false; failure: Failure };
+
+/** Budgets (an Anthropic client's thinking) → the nearest effort. */
+function effortFor(reasoning: ChatRequest['reasoning']): string | undefined {
+  if (!reasoning) return undefined;
+  if (reasoning.effort) return reasoning.effort;
+  const budget = reasoning.budgetTokens;
+  if (budget === undefined) return undefined;
+  return budget < 2048 ? 'low' : budget < 16384 ? 'medium' : 'high';
+}
+
+function imageUrl(part: ImagePart): string {
+  return part.source.type === 'url' ? part.source.url : `data:${part.source.mediaType};base64,${part.source.data}`;
+}
+
+function toolOutput(content: ToolResultPart[]): string | Json[] {
+  if (content.every((p) => p.type === 'text')) return content.map((p) => (p as { text: string }).text).join('');
+  return content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text } : { type: 'input_image', image_url: imageUrl(p) }));
+}
+
+/** IR messages → Responses input items; free-form calls become custom tool calls again. */
+function inputItems(request: ChatRequest, provider: string): Json[] {
+  const freeform = new Set((request.tools ?? []).filter((t) => t.freeform).map((t) => t.name));
+  const freeformCalls = new Set<string>();
+  const items: Json[] = [];
+  for (const message of request.messages as Message[]) {
+    if (message.role === 'user') {
+      items.push({
+        role: 'user',
+        content: message.content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text } : { type: 'input_image', image_url: imageUrl(p) })),
+      });
+      continue;
+    }
+    if (message.role === 'tool') {
+      const custom = freeformCalls.has(message.toolCallId);
+      items.push({ type: custom ? 'custom_tool_call_output' : 'function_call_output', call_id: message.toolCallId, output: toolOutput(message.content) });
+      continue;
+    }
+    let text = '';
+    const flush = () => {
+      if (text !== '') items.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
+      text = '';
+    };
+    for (const part of message.content) {
+      if (part.type === 'text') {
+        text += part.text;
+        continue;
+      }
+      flush();
+      if (part.type === 'reasoning') {
+        // Encrypted reasoning goes back only to its issuer; a summary alone cannot be replayed.
+        if (part.encrypted && mayReceive(part.encrypted, provider)) {
+          items.push({
+            type: 'reasoning',
+            ...(part.encrypted.itemId ? { id: part.encrypted.itemId } : {}),
+            summary: part.text === '' ? [] : [{ type: 'summary_text', text: part.text }],
+            encrypted_content: part.encrypted.data,
+          });
+        }
+      } else if (freeform.has(part.name)) {
+        freeformCalls.add(part.id);
+        items.push({ type: 'custom_tool_call', call_id: part.id, name: part.name, input: freeformInput(part.arguments) });
+      } else {
+        items.push({ type: 'function_call', call_id: part.id, name: part.name, arguments: part.arguments });
+      }
+    }
+    flush();
+  }
+  return items;
+}
+
+/**
+ * The IR → a streamed Responses API body for this target. A Responses client's own fields that the
+ * IR does not model (`passthrough`: include, store, metadata, prompt_cache_key,
+ * previous_response_id, built-in tools …) go first and the fields built here win. For any other
+ * client the proxy asks for `store: false`: it keeps no state at the provider on a client's behalf.
+ * The Responses API has no stop sequences: a request with them is `unsupported` here.
+ */
+export function buildResponsesRequest(request: ChatRequest, target: TargetCall): BuildResult {
+  if (request.stop && request.stop.length > 0) {
+    return { ok: false, failure: { kind: 'unsupported', message: 'the Responses API has no stop sequences', param: 'stop' } };
+  }
+  const own = request.passthrough?.dialect === 'openai-responses' ? request.passthrough.fields : undefined;
+  const body: Json = own ? { ...own } : { store: false };
+  Object.assign(body, { model: target.model, input: inputItems(request, target.provider.name), stream: true });
+  if (request.system.length > 0) body.instructions = request.system.map((p) => p.text).join('\n\n');
+  if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+
+  const builtIn = Array.isArray(own?.tools) ? (own.tools as Json[]) : [];
+  const tools = [...toolsToResponses(request.tools ?? []), ...builtIn];
+  if (tools.length > 0) body.tools = tools;
+  else delete body.tools;
+  if (request.toolChoice) body.tool_choice = toolChoiceToResponses(request.toolChoice, request.tools);
+  if (request.parallelToolCalls !== undefined) body.parallel_tool_calls = request.parallelToolCalls;
+
+  const format = request.responseFormat;
+  if (format) {
+    const text = typeof own?.text === 'object' && own.text !== null ? { ...(own.text as Json) } : {};
+    if (format.type === 'json-schema') {
+      text.format = {
+        type: 'json_schema',
+        name: format.name,
+        schema: format.schema,
+        ...(format.description !== undefined ? { description: format.description } : {}),
+        ...(format.strict !== undefined ? { strict: format.strict } : {}),
+      };
+    } else text.format = { type: format.type === 'json' ? 'json_object' : 'text' };
+    body.text = text;
+  }
+  const effort = effortFor(request.reasoning);
+  if (effort) body.reasoning = { ...(typeof own?.reasoning === 'object' && own.reasoning !== null ? (own.reasoning as Json) : {}), effort };
+  return { ok: true, body };
+}

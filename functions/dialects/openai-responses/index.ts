@@ -1,0 +1,55 @@
+import type { IngressDialect, OpenResult, ProviderDialect } from '../../ir/dialect.ts';
+import { failureFromResponse } from '../openai/errors.ts';
+import { openaiProvider } from '../openai/index.ts';
+import { renderOpenAiError } from '../openai/render-error.ts';
+import { requestHeaders, responsesUrl } from '../openai/urls.ts';
+import { thrownFailure } from '../shared/http-failure.ts';
+import { buildResponsesRequest } from './build-request.ts';
+import { createResponsesEncoder } from './encode-stream.ts';
+import { parseResponsesRequest } from './parse-request.ts';
+import { parseResponsesStream } from './parse-stream.ts';
+import { renderResponsesAnswer } from './render-answer.ts';
+
+/**
+ * OpenAI's Responses API as served to clients (`POST /v1/responses`): Codex, the AI SDK's default
+ * `openai()` provider, `client.responses.create`. Errors have the same shape as Chat Completions'.
+ */
+export const responsesIngress: IngressDialect = {
+  name: 'openai-responses',
+  parseRequest: parseResponsesRequest,
+  renderError: renderOpenAiError,
+  renderAnswer: renderResponsesAnswer,
+  createEncoder: createResponsesEncoder,
+};
+
+/**
+ * A provider reached through its Responses API (`POST {baseUrl}/responses`), always streamed:
+ * OpenAI and Azure OpenAI by default, any compatible vendor whose config says `apis` includes
+ * `responses`. Errors and probes are OpenAI's.
+ */
+export const responsesProvider: ProviderDialect = {
+  dialect: 'openai-responses',
+
+  async open(request, target, io): Promise<OpenResult> {
+    const built = buildResponsesRequest(request, target);
+    if (!built.ok) return built;
+    let response: Response;
+    try {
+      response = await io.fetch(responsesUrl(target), {
+        method: 'POST',
+        headers: requestHeaders(target, 'stream'),
+        body: JSON.stringify(built.body),
+        redirect: 'error',
+        signal: io.signal,
+      });
+    } catch (error) {
+      return { ok: false, failure: thrownFailure(error, io.signal, 'the provider') };
+    }
+    if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
+    const body = response.body;
+    if (!body) return { ok: false, failure: { kind: 'server', status: response.status, message: 'the provider answered without a body' } };
+    return { ok: true, events: parseResponsesStream(body as unknown as AsyncIterable<Uint8Array>) };
+  },
+
+  probe: (target, io) => openaiProvider.probe(target, io),
+};
