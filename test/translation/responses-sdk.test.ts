@@ -286,7 +286,8 @@ describe('failover for a Responses client', () => {
       { maxAttempts: 5 },
     );
     const { data, response } = await h.openai.responses.create({ model: 'alias', input: 'Capital of France?', stream: true }).withResponse();
-    expect(response.headers.get('x-understudy-attempts')).toBe('p1/gpt-5=503,p1/gpt-5=503,p2/gpt-5=server,p3/claude-sonnet-4-5=200');
+    // A quiet target's transient failure may be retried once (RELIABILITY.md): then the next one serves.
+    expect(response.headers.get('x-understudy-attempts')).toMatch(/^p1\/gpt-5=503(,p1\/gpt-5=503)?,p2\/gpt-5=server(,p2\/gpt-5=server)?,p3\/claude-sonnet-4-5=200$/);
     let text = '';
     let completed = false;
     for await (const event of data) {
