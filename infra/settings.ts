@@ -54,6 +54,12 @@ export interface UnderstudySettings {
   drillKeyParameter: string;
   /** Handler entry of the drill canary. Context `drillEntry`. */
   drillEntry: string;
+  /**
+   * Where the alarms runbook lives: every alarm description links to `<runbookUrl>#<section>`. Point
+   * it at your copy of the README (e.g. https://github.com/you/understudy/blob/main/README.md).
+   * Context `runbookUrl`.
+   */
+  runbookUrl: string;
 }
 
 export const DEFAULT_SETTINGS: UnderstudySettings = {
@@ -71,6 +77,7 @@ export const DEFAULT_SETTINGS: UnderstudySettings = {
   drillScheduleHours: 24,
   drillKeyParameter: '/understudy/drill/key',
   drillEntry: 'functions/drill/canary-handler.ts',
+  runbookUrl: 'README.md',
 };
 
 /**
@@ -94,6 +101,7 @@ export function resolveSettings(scope: Construct, props: Partial<UnderstudySetti
     drillScheduleHours: props.drillScheduleHours ?? integer(ctx('drillScheduleHours'), 'drillScheduleHours') ?? DEFAULT_SETTINGS.drillScheduleHours,
     drillKeyParameter: props.drillKeyParameter ?? text(ctx('drillKeyParameter'), 'drillKeyParameter') ?? DEFAULT_SETTINGS.drillKeyParameter,
     drillEntry: props.drillEntry ?? text(ctx('drillEntry'), 'drillEntry') ?? DEFAULT_SETTINGS.drillEntry,
+    runbookUrl: props.runbookUrl ?? text(ctx('runbookUrl'), 'runbookUrl') ?? DEFAULT_SETTINGS.runbookUrl,
   };
   const reserved = props.reservedConcurrency ?? integer(ctx('reservedConcurrency'), 'reservedConcurrency');
   if (reserved !== undefined) s.reservedConcurrency = reserved;
@@ -120,6 +128,7 @@ function check(s: UnderstudySettings): void {
   if (s.drillKeyParameter.startsWith(`${s.keysPath}/`)) errors.push(`drillKeyParameter "${s.drillKeyParameter}" must not be under keysPath ${s.keysPath}: the proxy reads everything there as provider keys and client key records`);
   if (s.drillScheduleHours < 1 || s.drillScheduleHours > 168) errors.push(`drillScheduleHours ${s.drillScheduleHours} must be between 1 and 168`);
   if (s.drillAlias !== undefined && s.authMode !== 'api-keys') errors.push(`drillAlias needs authMode api-keys: the drill calls the function URL with a proxy API key, not SigV4`);
+  if (/[\s#]/.test(s.runbookUrl)) errors.push(`runbookUrl "${s.runbookUrl}" must be a URL without spaces or a #fragment (the alarm adds the section)`);
   if (s.reservedConcurrency !== undefined && s.reservedConcurrency < 1) errors.push(`reservedConcurrency ${s.reservedConcurrency} must be at least 1`);
   for (const [severity, emails] of Object.entries(s.alertEmails)) {
     for (const email of emails ?? []) if (!/^[^\s@]+@[^\s@]+$/.test(email)) errors.push(`alert e-mail "${email}" for ${severity} is not an address`);

@@ -109,7 +109,7 @@ export class UnderstudyStack extends Stack {
     }
 
     const alerts = new AlertTopics(this, 'Alerts', { emails: settings.alertEmails });
-    const factory = new AlarmFactory(this, 'Alarms', alerts.topics);
+    const factory = new AlarmFactory(this, 'Alarms', alerts.topics, settings.runbookUrl);
     const alarms = new LayeredAlarms(this, 'Layers', {
       config: deployConfig.config,
       factory,

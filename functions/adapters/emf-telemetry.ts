@@ -44,6 +44,9 @@ export class EmfTelemetry implements Telemetry {
       const reason = record.truncated ? 'truncated' : (record.errorType ?? String(record.status));
       this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.reason]: reason }, (m) => m.addMetric(METRICS.errorsByReason, MetricUnit.Count, 1));
     }
+    if (served?.position !== undefined) {
+      this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.position]: String(served.position) }, (m) => m.addMetric(METRICS.servedByPosition, MetricUnit.Count, 1));
+    }
     if (failedOver && served && tried[0]) {
       const to = `${served.provider}/${served.model}`;
       this.emit({ [DIMENSIONS.alias]: alias, [DIMENSIONS.from]: tried[0], [DIMENSIONS.to]: to }, (m) => m.addMetric(METRICS.failoverPaths, MetricUnit.Count, 1));

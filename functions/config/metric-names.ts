@@ -22,9 +22,20 @@ export const METRICS = {
   timeToFirstToken: 'TimeToFirstToken',
   /** Dimensions { Alias, Reason }: errors by their type (`overloaded`, `invalid_request`, `truncated` …). */
   errorsByReason: 'ErrorsByReason',
+  /** Dimensions { Alias, Position }: which configured position (1, 2, 3 …) served each answered request. */
+  servedByPosition: 'ServedByPosition',
   /** Dimensions { Alias, From, To }: which target handed over to which. */
   failoverPaths: 'FailoverPath',
   duration: 'Duration',
+  // Continuation and hedging (core attempt loop), dimensions { Alias }
+  /** A stream that failed after the commit point and was carried on by the next target. */
+  streamsContinued: 'StreamsContinued',
+  /** A continuation was tried and failed too: the client got the in-band error. */
+  continuationFailed: 'ContinuationFailed',
+  /** A request for which a hedge (a second attempt in parallel) was started. */
+  hedged: 'Hedged',
+  /** The hedge answered first and served the request. */
+  hedgeWon: 'HedgeWon',
   // Per attempt, dimensions { Target } (provider/model)
   attemptSuccesses: 'AttemptSuccesses',
   attemptFailures: 'AttemptFailures',
@@ -35,6 +46,8 @@ export const METRICS = {
   // Health checker, dimensions { Provider } (probe success is 0/1)
   probeSuccess: 'ProbeSuccess',
   probeLatency: 'ProbeLatency',
+  /** Worst state of the provider's named status-page components: 0 operational, 1 degraded, 2 partial, 3 major outage; absent when unreadable. */
+  statusPage: 'StatusPage',
   /** Health checker heartbeat, no dimension: missing data means the checker is silent. */
   healthHeartbeat: 'HealthCheckHeartbeat',
   // Degradation, no dimension
@@ -60,4 +73,4 @@ export const METRICS = {
   providerKeyMissing: 'ProviderKeyMissing',
 } as const;
 
-export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider', reason: 'Reason', from: 'From', to: 'To' } as const;
+export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider', reason: 'Reason', from: 'From', to: 'To', position: 'Position' } as const;

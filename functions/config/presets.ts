@@ -31,3 +31,13 @@ export const PROVIDER_KINDS = {
 
 export type ProviderKindName = keyof typeof PROVIDER_KINDS;
 export const PROVIDER_KIND_NAMES = Object.keys(PROVIDER_KINDS) as ProviderKindName[];
+
+/**
+ * Public Statuspage summaries (`…/api/v2/summary.json`) and the components that concern the APIs
+ * the proxy calls, per kind. A provider opts in with `statusPage: {}` (the preset) or names its own
+ * `url` and `components`. Anthropic's page moved to status.claude.com (status.anthropic.com redirects).
+ */
+export const STATUS_PAGE_PRESETS: Partial<Record<ProviderKindName, { url: string; components: readonly string[] }>> = {
+  openai: { url: 'https://status.openai.com/api/v2/summary.json', components: ['Chat Completions', 'Responses'] },
+  anthropic: { url: 'https://status.claude.com/api/v2/summary.json', components: ['Claude API (api.anthropic.com)'] },
+};

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS } from './defaults.ts';
-import { PROVIDER_KIND_NAMES, PROVIDER_KINDS } from './presets.ts';
+import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
 
 /**
  * The configuration document. Strict everywhere: an unknown field is an error, so a typo fails at
@@ -87,6 +87,16 @@ const chaosSchema = z.strictObject({
   stallAfterChunks: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * The provider's public status page (Statuspage `summary.json`), polled by the health checker for an
+ * L1 alarm only: it never opens a breaker. `url` and `components` default to the kind's preset.
+ */
+const statusPageSchema = z.strictObject({
+  url: httpUrl.optional(),
+  /** Component names (or ids) on that page; the worst of their states counts. */
+  components: z.array(z.string().min(1)).min(1).optional(),
+});
+
 const providerSchema = z.strictObject({
   kind: z.enum(PROVIDER_KIND_NAMES),
   apiKey: secretRef.optional(),
@@ -101,6 +111,7 @@ const providerSchema = z.strictObject({
    */
   apis: z.array(z.enum(['chat', 'responses'])).min(1).optional(),
   chaos: chaosSchema.optional(),
+  statusPage: statusPageSchema.optional(),
 });
 
 const targetSchema = z.strictObject({
@@ -144,6 +155,10 @@ export const configSchema = z
       if (provider.apis && PROVIDER_KINDS[provider.kind].dialect !== 'openai') {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'apis'], message: `apis is for OpenAI-dialect kinds only, not "${provider.kind}"` });
       }
+      const preset = STATUS_PAGE_PRESETS[provider.kind];
+      if (provider.statusPage && !preset && (!provider.statusPage.url || !provider.statusPage.components)) {
+        ctx.addIssue({ code: 'custom', path: ['providers', name, 'statusPage'], message: `kind "${provider.kind}" has no status page preset: give url and components` });
+      }
       if (provider.kind === 'bedrock' && !provider.region) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'region'], message: 'kind "bedrock" needs a region' });
       }
@@ -158,6 +173,20 @@ export type Policy = Config['policy'];
 export type BreakerSettings = Policy['breaker'];
 export type ChaosSettings = z.output<typeof chaosSchema>;
 export type ShadowSettings = z.output<typeof shadowSchema>;
+/** A status page to poll, preset filled in. */
+export interface StatusPageSettings {
+  url: string;
+  components: readonly string[];
+}
+
+/** The provider's status page with the kind's preset filled in, or undefined when it has none. */
+export function statusPageOf(provider: ProviderConfig): StatusPageSettings | undefined {
+  if (!provider.statusPage) return undefined;
+  const preset = STATUS_PAGE_PRESETS[provider.kind];
+  const url = provider.statusPage.url ?? preset?.url;
+  const components = provider.statusPage.components ?? preset?.components;
+  return url && components ? { url, components } : undefined;
+}
 /** The policy in force for one alias: the global policy with the alias's overrides applied. */
 export type EffectivePolicy = Policy;
 

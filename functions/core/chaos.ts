@@ -12,18 +12,31 @@ import { sleep } from './timers.ts';
 export function withChaos(dialect: ProviderDialect, chaos: ChaosSettings, random: () => number = Math.random): ProviderDialect {
   return {
     dialect: dialect.dialect,
-    probe: (target, io) => dialect.probe(target, io),
+    // A probe meets the same faults as traffic (latency, resets, errors; a stall has no stream to stall).
+    async probe(target, io) {
+      const started = Date.now();
+      if (chaos.latencyMs > 0) await sleep(chaos.latencyMs, io.signal);
+      const injected = injectedFailure(chaos, random);
+      if (injected) return { ok: false, failure: injected, latencyMs: Date.now() - started };
+      return dialect.probe(target, io);
+    },
     async open(request, target, io) {
       if (chaos.latencyMs > 0) await sleep(chaos.latencyMs, io.signal);
-      if (chaos.resetRate > 0 && random() < chaos.resetRate) {
-        return { ok: false, failure: { kind: 'connect', message: 'connection reset (injected by chaos)', providerCode: 'ECONNRESET' } };
-      }
-      if (chaos.errorRate > 0 && random() < chaos.errorRate) return { ok: false, failure: injectedStatus(chaos.status) };
+      const injected = injectedFailure(chaos, random);
+      if (injected) return { ok: false, failure: injected };
       const opened = await dialect.open(request, target, io);
       if (!opened.ok || chaos.stallAfterChunks === undefined) return opened;
       return { ok: true, events: stallAfter(opened.events, chaos.stallAfterChunks, io.signal) };
     },
   };
+}
+
+function injectedFailure(chaos: ChaosSettings, random: () => number): Failure | undefined {
+  if (chaos.resetRate > 0 && random() < chaos.resetRate) {
+    return { kind: 'connect', message: 'connection reset (injected by chaos)', providerCode: 'ECONNRESET' };
+  }
+  if (chaos.errorRate > 0 && random() < chaos.errorRate) return injectedStatus(chaos.status);
+  return undefined;
 }
 
 function injectedStatus(status: number): Failure {

@@ -14,6 +14,8 @@ export interface ResolvedTarget {
   /** The provider's Responses API, when it serves one (`apis` in the config): a Responses client's choice. */
   responses?: ProviderDialect;
   chaos?: ChaosSettings;
+  /** 1-based place in the alias's configured chain (absent for a shadow target). */
+  position?: number;
 }
 
 export interface ResolvedAlias {
@@ -90,7 +92,12 @@ export async function compileConfig(config: Config, secrets: Secrets, dialects: 
         ...(chaos ? { chaos } : {}),
       };
     };
-    const targets = alias.targets.map(resolve).filter((t): t is ResolvedTarget => t !== undefined);
+    const targets = alias.targets
+      .map((t, i): ResolvedTarget | undefined => {
+        const resolved = resolve(t);
+        return resolved && { ...resolved, position: i + 1 };
+      })
+      .filter((t): t is ResolvedTarget => t !== undefined);
     if (targets.length === 0) warnings.push(`alias "${name}" has no usable target`);
     const first = alias.targets[0]!;
     const resolved: ResolvedAlias = { name, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) };

@@ -1,7 +1,10 @@
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
+import { statusPageOf } from '../config/schema.ts';
 import type { ProbeResult, ProviderSettings } from '../ir/dialect.ts';
+import { withChaos } from './chaos.ts';
 import type { BreakerStore, Clock, Telemetry, Upstream } from './ports.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
+import { readStatusPage, STATUS_PAGE_SEVERITY, type StatusPageFetch, type StatusPageReading } from './status-page.ts';
 import { TIMED_OUT, within } from './timers.ts';
 
 /** Consecutive failed probes that open a provider's breakers (RELIABILITY.md §3). */
@@ -50,6 +53,17 @@ export interface HealthDeps {
   /** Failure streak per provider, kept across rounds (and across warm invocations). */
   streaks: Map<string, number>;
   probeTimeoutMs?: number;
+  /** Reads providers' status pages (those with `statusPage` configured); absent: none is read. */
+  statusPages?: StatusPageFetch;
+  statusPageTimeoutMs?: number;
+  random?: () => number;
+}
+
+export interface HealthRound {
+  outcomes: ProbeOutcome[];
+  inconclusive: boolean;
+  /** Status-page readings by provider name (providers with a configured page only). */
+  statusPages: Map<string, StatusPageReading>;
 }
 
 /**
@@ -57,7 +71,7 @@ export interface HealthDeps {
  * breakers of providers that failed enough probes in a row, and let recovered ones go half-open.
  * A probe success never closes a breaker: only real traffic does.
  */
-export async function runHealthRound(deps: HealthDeps): Promise<{ outcomes: ProbeOutcome[]; inconclusive: boolean }> {
+export async function runHealthRound(deps: HealthDeps): Promise<HealthRound> {
   const byProvider = new Map<string, { provider: ProviderSettings; targets: ResolvedTarget[] }>();
   for (const alias of deps.compiled.aliases.values()) {
     for (const target of alias.targets) {
@@ -67,12 +81,15 @@ export async function runHealthRound(deps: HealthDeps): Promise<{ outcomes: Prob
     }
   }
   const timeout = deps.probeTimeoutMs ?? PROBE_TIMEOUT_MS;
+  const pages = readStatusPages(deps, [...byProvider.keys()]);
   const outcomes = await Promise.all(
     [...byProvider.values()].map(async ({ provider, targets }): Promise<ProbeOutcome> => {
       const target = targets[0]!;
       const controller = new AbortController();
       const started = deps.clock.now();
-      const probe = target.dialect
+      // Injected faults reach the probes too, so a drill shows at L1 as a real outage would.
+      const dialect = target.chaos ? withChaos(target.dialect, target.chaos, deps.random) : target.dialect;
+      const probe = dialect
         .probe({ provider, model: target.model, forwardHeaders: {} }, { fetch: deps.upstream, signal: controller.signal })
         .catch((): ProbeResult => ({ ok: false, latencyMs: deps.clock.now() - started, failure: { kind: 'connect', message: 'probe threw' } }));
       const result = await within(probe, timeout);
@@ -102,5 +119,29 @@ export async function runHealthRound(deps: HealthDeps): Promise<{ outcomes: Prob
     for (const t of byProvider.get(name)!.targets) writes.push(deps.breakers.observeProbe(t.key, settingsFor(t.key), true));
   }
   await Promise.all(writes);
-  return { outcomes, inconclusive: verdict.inconclusive };
+  const statusPages = await pages;
+  for (const [provider, reading] of statusPages) {
+    if (reading.level === 'unknown') {
+      // Unreadable is not an outage: no datapoint, so the alarm sees missing data (not breaching).
+      deps.telemetry.log('warn', `status page of provider ${provider} unreadable: ${reading.error ?? 'unknown'}`, { provider });
+      continue;
+    }
+    deps.telemetry.metric(METRICS.statusPage, STATUS_PAGE_SEVERITY[reading.level], { [DIMENSIONS.provider]: provider });
+  }
+  return { outcomes, inconclusive: verdict.inconclusive, statusPages };
+}
+
+/** Polls the configured status pages of `providers` in parallel, each with its own short bound. */
+async function readStatusPages(deps: HealthDeps, providers: string[]): Promise<Map<string, StatusPageReading>> {
+  const readings = new Map<string, StatusPageReading>();
+  if (!deps.statusPages) return readings;
+  const fetchPage = deps.statusPages;
+  await Promise.all(
+    providers.map(async (name) => {
+      const provider = deps.compiled.config.providers[name];
+      const page = provider ? statusPageOf(provider) : undefined;
+      if (page) readings.set(name, await readStatusPage(fetchPage, page, deps.statusPageTimeoutMs));
+    }),
+  );
+  return readings;
 }

@@ -110,7 +110,8 @@ export interface RequestRecord {
   stream: boolean;
   status: number;
   attempts: AttemptRecord[];
-  servedBy?: { provider: string; model: string; primary: boolean };
+  /** `position`: 1-based place of the serving target in the alias's configured chain. */
+  servedBy?: { provider: string; model: string; primary: boolean; position?: number };
   errorType?: string;
   /** Every target was tried or skipped and none served. */
   exhausted?: boolean;

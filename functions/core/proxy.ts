@@ -188,7 +188,12 @@ export function createProxy(deps: ProxyDeps) {
       'x-request-id': requestId,
     };
     const extra: Partial<RequestRecord> = {
-      servedBy: { provider: result.target.provider.name, model: result.target.model, primary: result.target.key === alias.primary },
+      servedBy: {
+        provider: result.target.provider.name,
+        model: result.target.model,
+        primary: result.target.key === alias.primary,
+        ...(result.target.position !== undefined ? { position: result.target.position } : {}),
+      },
       timeToFirstTokenMs: result.committedAt - started,
     };
     if (!chat.stream) {

@@ -1,6 +1,7 @@
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import { runHealthRound } from '../core/health.ts';
 import { sleep } from '../core/timers.ts';
+import { fetchStatusPage } from '../adapters/fetch-status-page.ts';
 import { fetchUpstream } from '../adapters/fetch-upstream.ts';
 import { createAwsRuntime } from '../adapters/aws-runtime.ts';
 
@@ -20,7 +21,7 @@ export async function handler(_event?: unknown, context?: { getRemainingTimeInMi
     const started = Date.now();
     await runtime.ready();
     const routes = runtime.compiled();
-    await runHealthRound({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks });
+    await runHealthRound({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks, statusPages: fetchStatusPage });
     rounds++;
     // The BreakerOpen gauge from the checker too, so the L2 alarm sees state without traffic.
     for (const breaker of await runtime.breakers.list()) {

@@ -4,6 +4,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Severity } from '../settings.ts';
+import { alarmDescription, type RunbookKey } from './runbook.ts';
 
 /** Where an alarm goes: a topic, or nowhere when it only feeds composite alarms. */
 export type Routing = Severity | 'input';
@@ -22,7 +23,10 @@ export const ALARM_DEFAULTS = {
 export interface AlarmSpec {
   /** Stable, readable; becomes part of the alarm name and construct id. */
   name: string;
-  description: string;
+  /** What the alarm means, with its subject (provider, alias, target). */
+  meaning: string;
+  /** The runbook section: what to do, and the link. */
+  runbook: RunbookKey;
   metric: IMetric;
   threshold: number;
   comparison: ComparisonOperator;
@@ -34,7 +38,8 @@ export interface AlarmSpec {
 
 export interface CompositeSpec {
   name: string;
-  description: string;
+  meaning: string;
+  runbook: RunbookKey;
   rule: IAlarmRule;
   routing: Severity;
 }
@@ -48,10 +53,13 @@ export class AlarmFactory extends Construct {
   private readonly topics: Record<Severity, ITopic>;
   private readonly prefix: string;
   private readonly used = new Set<string>();
+  private readonly runbookUrl: string;
 
-  constructor(scope: Construct, id: string, topics: Record<Severity, ITopic>) {
+  /** `runbookUrl`: the README (or its copy) whose alarms runbook the descriptions link to. */
+  constructor(scope: Construct, id: string, topics: Record<Severity, ITopic>, runbookUrl: string) {
     super(scope, id);
     this.topics = topics;
+    this.runbookUrl = runbookUrl;
     this.prefix = Stack.of(this).stackName;
   }
 
@@ -59,7 +67,7 @@ export class AlarmFactory extends Construct {
     const name = this.uniqueName(spec.routing, spec.name);
     const alarm = new Alarm(this, name, {
       alarmName: `${this.prefix}-${name}`,
-      alarmDescription: spec.description,
+      alarmDescription: alarmDescription(spec.meaning, spec.runbook, this.runbookUrl),
       metric: spec.metric,
       threshold: spec.threshold,
       comparisonOperator: spec.comparison,
@@ -75,7 +83,7 @@ export class AlarmFactory extends Construct {
     const name = this.uniqueName(spec.routing, spec.name);
     const alarm = new CompositeAlarm(this, name, {
       compositeAlarmName: `${this.prefix}-${name}`,
-      alarmDescription: spec.description,
+      alarmDescription: alarmDescription(spec.meaning, spec.runbook, this.runbookUrl),
       alarmRule: spec.rule,
     });
     this.route(alarm, spec.routing);

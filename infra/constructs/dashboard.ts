@@ -10,9 +10,9 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DIMENSIONS, METRICS } from '../../functions/config/metric-names.ts';
-import type { Config } from '../../functions/config/schema.ts';
+import { statusPageOf, type Config } from '../../functions/config/schema.ts';
 import { targetName } from './layered-alarms.ts';
-import { PERIOD, understudyMetric, type DimensionName, type MetricName } from './understudy-metrics.ts';
+import { PERIOD, searchMetrics, understudyMetric, type DimensionName, type MetricName } from './understudy-metrics.ts';
 
 export interface DashboardProps {
   config: Config;
@@ -77,6 +77,8 @@ export class Dashboard extends Construct {
         graph('Degraded dependencies and health heartbeat', [
           understudyMetric(METRICS.breakerStoreDegraded, 'Sum', undefined, 'breaker store degraded'),
           understudyMetric(METRICS.configSourceDegraded, 'Sum', undefined, 'config source degraded'),
+          understudyMetric(METRICS.configRejected, 'Sum', undefined, 'config rejected'),
+          understudyMetric(METRICS.keyStoreDegraded, 'Sum', undefined, 'key store degraded'),
         ], [understudyMetric(METRICS.healthHeartbeat, 'SampleCount', undefined, 'health heartbeats')]),
       ],
       [
@@ -89,6 +91,31 @@ export class Dashboard extends Construct {
         ], 12),
       ],
     ];
+    // Where traffic goes and why it fails: errors by reason (values unknown at synth: a search),
+    // the configured position that served (1 = the primary), continuations and hedges.
+    rows.push([
+      graph('Errors by reason (all aliases)', [searchMetrics(METRICS.errorsByReason, [DIMENSIONS.alias, DIMENSIONS.reason], 'Sum')]),
+      graph('Continuations and hedges (all aliases)', [
+        searchMetrics(METRICS.streamsContinued, [DIMENSIONS.alias], 'Sum'),
+        searchMetrics(METRICS.continuationFailed, [DIMENSIONS.alias], 'Sum'),
+        searchMetrics(METRICS.hedged, [DIMENSIONS.alias], 'Sum'),
+        searchMetrics(METRICS.hedgeWon, [DIMENSIONS.alias], 'Sum'),
+      ]),
+      graph(
+        'Status pages (0 operational, 1 degraded, 2 partial, 3 major outage)',
+        each(providers.filter((name) => statusPageOf(config.providers[name]!)), DIMENSIONS.provider, METRICS.statusPage, 'Maximum'),
+      ),
+    ]);
+    rows.push(
+      aliases.map((alias) =>
+        graph(
+          `Served by position: ${alias}`,
+          config.aliases[alias]!.targets.map((target, i) =>
+            understudyMetric(METRICS.servedByPosition, 'Sum', [{ name: DIMENSIONS.alias, value: alias }, { name: DIMENSIONS.position, value: String(i + 1) }], `${i + 1}: ${targetName(target)}`),
+          ),
+        ),
+      ),
+    );
     // Shadow traffic (core/shadow.ts): drawn only when some alias shadows, so others see no empty graphs.
     const shadowed = aliases.filter((name) => config.aliases[name]!.shadow);
     if (shadowed.length > 0) {

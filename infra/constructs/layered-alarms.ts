@@ -12,7 +12,7 @@ import {
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DIMENSIONS, METRICS } from '../../functions/config/metric-names.ts';
-import type { Config } from '../../functions/config/schema.ts';
+import { statusPageOf, type Config } from '../../functions/config/schema.ts';
 import type { AlarmFactory } from './alarm-factory.ts';
 import { PERIOD, understudyMetric } from './understudy-metrics.ts';
 
@@ -66,7 +66,8 @@ export class LayeredAlarms extends Construct {
       this.warn.push(
         factory.alarm({
           name: `probe-${provider}`,
-          description: `Health probes of provider ${provider} are failing (average success below 100 % in 2 of 3 minutes).`,
+          meaning: `Health probes of provider ${provider} are failing (average success below 100 % in 2 of 3 minutes).`,
+          runbook: 'probe',
           // Missing probes are the heartbeat alarm's business, not a provider's.
           metric: understudyMetric(METRICS.probeSuccess, 'Average', { name: DIMENSIONS.provider, value: provider }),
           threshold: 1,
@@ -75,10 +76,76 @@ export class LayeredAlarms extends Construct {
         }),
       );
     }
+    for (const [provider, settings] of Object.entries(config.providers)) {
+      if (!statusPageOf(settings)) continue;
+      this.warn.push(
+        factory.alarm({
+          name: `status-page-${provider}`,
+          meaning: `The status page of provider ${provider} reports its API components degraded or in an outage (2 of 3 minutes; an unreadable page counts as no data).`,
+          runbook: 'statusPage',
+          metric: understudyMetric(METRICS.statusPage, 'Maximum', { name: DIMENSIONS.provider, value: provider }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: 'warn',
+        }),
+      );
+    }
+    for (const [provider, settings] of Object.entries(config.providers)) {
+      if (!settings.apiKey?.startsWith('ssm:')) continue;
+      this.warn.push(
+        factory.alarm({
+          name: `key-missing-${provider}`,
+          meaning: `The key parameter of provider ${provider} (${settings.apiKey.slice(4)}) does not exist: its targets are skipped.`,
+          runbook: 'keyMissing',
+          metric: count(METRICS.providerKeyMissing, { name: DIMENSIONS.provider, value: provider }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: 'warn',
+          // Reported when routes are compiled (every 5 minutes per instance): any in 10 minutes.
+          evaluationPeriods: 10,
+          datapointsToAlarm: 1,
+        }),
+      );
+    }
+    for (const alias of Object.keys(config.aliases)) {
+      this.warn.push(
+        factory.alarm({
+          name: `truncated-${alias}`,
+          meaning: `Answers of alias ${alias} failed after the commit point: callers got an in-band error mid-answer (2 of 3 minutes).`,
+          runbook: 'truncated',
+          metric: count(METRICS.truncated, { name: DIMENSIONS.alias, value: alias }),
+          threshold: 1,
+          comparison: atLeastOne,
+          routing: alias === drillAlias ? 'input' : 'warn',
+        }),
+      );
+    }
     this.warn.push(
       factory.alarm({
+        name: 'config-rejected',
+        meaning: 'A configuration document in the config parameter failed validation as a whole and was not applied.',
+        runbook: 'configRejected',
+        metric: count(METRICS.configRejected),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+        // One rejected document is enough to say so.
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+      }),
+      factory.alarm({
+        name: 'key-store-degraded',
+        meaning: 'Reading provider keys or client key records from SSM is failing.',
+        runbook: 'keyStore',
+        metric: count(METRICS.keyStoreDegraded),
+        threshold: 1,
+        comparison: atLeastOne,
+        routing: 'warn',
+      }),
+      factory.alarm({
         name: 'breaker-store-degraded',
-        description: 'The breaker store (DynamoDB) is failing; the proxy runs on in-memory breakers and the configured order.',
+        meaning: 'The breaker store (DynamoDB) is failing; the proxy runs on in-memory breakers and the configured order.',
+        runbook: 'breakerStore',
         metric: count(METRICS.breakerStoreDegraded),
         threshold: 1,
         comparison: atLeastOne,
@@ -86,7 +153,8 @@ export class LayeredAlarms extends Construct {
       }),
       factory.alarm({
         name: 'config-source-degraded',
-        description: 'Reading the config parameter (SSM) is failing; the proxy serves the last good or the bundled config.',
+        meaning: 'Reading the config parameter (SSM) is failing, or a pushed document was rejected; the proxy serves the last good or the bundled config.',
+        runbook: 'configSource',
         metric: count(METRICS.configSourceDegraded),
         threshold: 1,
         comparison: atLeastOne,
@@ -94,7 +162,8 @@ export class LayeredAlarms extends Construct {
       }),
       factory.alarm({
         name: 'proxy-errors',
-        description: 'The proxy function itself failed (crash or timeout, not an upstream error).',
+        meaning: 'The proxy function itself failed (crash or timeout, not an upstream error).',
+        runbook: 'proxyErrors',
         metric: props.proxy.metricErrors({ period: PERIOD, statistic: 'Sum' }),
         threshold: 1,
         comparison: atLeastOne,
@@ -102,7 +171,8 @@ export class LayeredAlarms extends Construct {
       }),
       factory.alarm({
         name: 'proxy-throttles',
-        description: 'Proxy invocations are throttled (reserved or account concurrency exhausted).',
+        meaning: 'Proxy invocations are throttled (reserved or account concurrency exhausted).',
+        runbook: 'proxyThrottles',
         metric: props.proxy.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
         threshold: 1,
         comparison: atLeastOne,
@@ -110,7 +180,8 @@ export class LayeredAlarms extends Construct {
       }),
       factory.alarm({
         name: 'health-errors',
-        description: 'The health checker function failed (crash or timeout).',
+        meaning: 'The health checker function failed (crash or timeout).',
+        runbook: 'healthErrors',
         metric: props.health.metricErrors({ period: PERIOD, statistic: 'Sum' }),
         threshold: 1,
         comparison: atLeastOne,
@@ -126,7 +197,8 @@ export class LayeredAlarms extends Construct {
         if (breakerOpen.has(name)) continue;
         const alarm = factory.alarm({
           name: `breaker-open-${name}`,
-          description: `The breaker of target ${name} is open or half-open: traffic goes around it.`,
+          meaning: `The breaker of target ${name} is open or half-open: traffic goes around it.`,
+          runbook: 'breakerOpen',
           metric: understudyMetric(METRICS.breakerOpen, 'Maximum', { name: DIMENSIONS.target, value: name }),
           threshold: 1,
           comparison: atLeastOne,
@@ -144,7 +216,8 @@ export class LayeredAlarms extends Construct {
       if (targets.length < 2) continue; // nothing to fall back to
       const alarm = factory.alarm({
         name: `served-by-fallback-${alias}`,
-        description: `Alias ${alias} is being served by a target other than its first (2 of 3 minutes).`,
+        meaning: `Alias ${alias} is being served by a target other than its first (2 of 3 minutes).`,
+        runbook: 'servedByFallback',
         metric: count(METRICS.servedByFallback, { name: DIMENSIONS.alias, value: alias }),
         threshold: 1,
         comparison: atLeastOne,
@@ -161,7 +234,8 @@ export class LayeredAlarms extends Construct {
       if (existing) return existing;
       const alarm = factory.alarm({
         name: `failure-rate-${name}`,
-        description: `Target ${name} fails at least ${FALLBACK_FAILURE_RATE_PERCENT} % of its attempts (input of the page alarms).`,
+        meaning: `Target ${name} fails at least ${FALLBACK_FAILURE_RATE_PERCENT} % of its attempts (input of the page alarms).`,
+        runbook: 'failureRate',
         metric: attemptFailureRate(name),
         threshold: FALLBACK_FAILURE_RATE_PERCENT,
         comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -180,7 +254,8 @@ export class LayeredAlarms extends Construct {
         layer.push(
           factory.composite({
             name: `fallback-failing-${alias}`,
-            description: `Alias ${alias} runs on its fallbacks and a fallback is itself open or failing: the chain is about to run out.`,
+            meaning: `Alias ${alias} runs on its fallbacks and a fallback is itself open or failing: the chain is about to run out.`,
+            runbook: 'fallbackFailing',
             rule: AlarmRule.allOf(AlarmRule.fromAlarm(served, AlarmState.ALARM), AlarmRule.anyOf(...trouble)),
             routing,
           }),
@@ -189,7 +264,8 @@ export class LayeredAlarms extends Construct {
       layer.push(
         factory.alarm({
           name: `chain-exhausted-${alias}`,
-          description: `Requests to alias ${alias} found no target that could serve them (2 of 3 minutes).`,
+          meaning: `Requests to alias ${alias} found no target that could serve them (2 of 3 minutes).`,
+          runbook: 'chainExhausted',
           metric: count(METRICS.chainExhausted, { name: DIMENSIONS.alias, value: alias }),
           threshold: 1,
           comparison: atLeastOne,
@@ -201,7 +277,8 @@ export class LayeredAlarms extends Construct {
       this.warn.push(
         factory.alarm({
           name: 'drill-failed',
-          description: `The scheduled drill on alias ${props.drill.alias} failed a step (or could not run): its report is in the drill function's log.`,
+          meaning: `The scheduled drill on alias ${props.drill.alias} failed a step (or could not run).`,
+          runbook: 'drillFailed',
           // One datapoint per hour: a drill runs at most hourly and takes minutes.
           metric: props.drill.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
           threshold: 1,
@@ -215,7 +292,8 @@ export class LayeredAlarms extends Construct {
     this.page.push(
       factory.alarm({
         name: 'health-check-silent',
-        description: 'The health checker has not reported for 3 minutes: breakers are no longer opened proactively and probe alarms are blind.',
+        meaning: 'The health checker has not reported for 3 minutes.',
+        runbook: 'healthSilent',
         metric: understudyMetric(METRICS.healthHeartbeat, 'SampleCount'),
         threshold: 1,
         comparison: ComparisonOperator.LESS_THAN_THRESHOLD,

@@ -48,6 +48,17 @@ describe('EmfTelemetry', () => {
     expect(find('ErrorsByReason')).toHaveLength(0);
   });
 
+  it('counts the configured position that served, with the alias', () => {
+    const out = capture();
+    const telemetry = new EmfTelemetry();
+    telemetry.request({ ...failedOver, servedBy: { provider: 'groq', model: 'llama', primary: false, position: 3 } });
+    telemetry.request({ ...failedOver, status: 503, servedBy: undefined });
+    telemetry.flush();
+    expect(out.lines.filter((l) => 'ServedByPosition' in l)).toEqual([
+      expect.objectContaining({ Alias: 'default-model', Position: '3', ServedByPosition: 1 }),
+    ]);
+  });
+
   it('counts errors by reason, a truncated stream included', () => {
     const out = capture();
     const telemetry = new EmfTelemetry();
