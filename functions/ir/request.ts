@@ -82,6 +82,11 @@ export interface ToolDefinition {
    * own `description`; the IR `description` also tells other targets the grammar.
    */
   freeform?: { format?: Record<string, unknown>; description?: string };
+  /**
+   * A tool of a Responses API `namespace` group. The IR name is `<namespace>__<tool>` (a name every
+   * provider accepts); a Responses client and target see the group and the short name again.
+   */
+  namespace?: { name: string; description?: string; tool: string };
 }
 
 /** The arguments schema of a free-form tool in the IR: its raw input as one string. */

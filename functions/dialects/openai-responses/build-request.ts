@@ -3,7 +3,7 @@ import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest, ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
 import type { Json } from '../shared/request-fields.ts';
 import { mayReceive } from './reasoning-token.ts';
-import { freeformInput, toolChoiceToResponses, toolsToResponses } from './tools.ts';
+import { callName, freeformInput, toolChoiceToResponses, toolsToResponses } from './tools.ts';
 
 export type BuildResult = { ok: true; body: Json } | { ok: false; failure: Failure };
 
@@ -66,9 +66,9 @@ function inputItems(request: ChatRequest, provider: string): Json[] {
         }
       } else if (freeform.has(part.name)) {
         freeformCalls.add(part.id);
-        items.push({ type: 'custom_tool_call', call_id: part.id, name: part.name, input: freeformInput(part.arguments) });
+        items.push({ type: 'custom_tool_call', call_id: part.id, ...callName(part.name, request.tools), input: freeformInput(part.arguments) });
       } else {
-        items.push({ type: 'function_call', call_id: part.id, name: part.name, arguments: part.arguments });
+        items.push({ type: 'function_call', call_id: part.id, ...callName(part.name, request.tools), arguments: part.arguments });
       }
     }
     flush();

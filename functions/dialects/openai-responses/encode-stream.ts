@@ -80,7 +80,7 @@ export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
   const closeCall = (call: OpenCall): string => {
     if (call.closed) return '';
     call.closed = true;
-    const item = callItem(call.id, call.call, call.custom, 'completed');
+    const item = callItem(call.id, call.call, call.custom, 'completed', meta.request.tools);
     output[call.index] = item;
     const at = { item_id: call.id, output_index: call.index };
     let text = '';
@@ -89,7 +89,7 @@ export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
       if (input !== '') text += emit('response.custom_tool_call_input.delta', { ...at, delta: input });
       text += emit('response.custom_tool_call_input.done', { ...at, input });
     } else {
-      text += emit('response.function_call_arguments.done', { ...at, name: call.call.name, arguments: item.arguments as string });
+      text += emit('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments as string });
     }
     return text + emit('response.output_item.done', { output_index: call.index, item });
   };
@@ -132,7 +132,7 @@ export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
           const text = begin() + closeText();
           call.index = output.length;
           calls.set(event.index, call);
-          output.push(callItem(call.id, call.call, isCustom, 'in_progress'));
+          output.push(callItem(call.id, call.call, isCustom, 'in_progress', meta.request.tools));
           return text + emit('response.output_item.added', { output_index: call.index, item: output[call.index]! });
         }
         case 'tool-call-delta': {

@@ -1,6 +1,7 @@
 import type { AssistantPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../ir/request.ts';
 import { BadParam, describe, isObject, type Json } from '../shared/request-fields.ts';
 import { readReasoningToken } from './reasoning-token.ts';
+import { irToolName } from './tools.ts';
 
 /**
  * Item types of the Responses API's built-in tools (web search, file search, computer use, code
@@ -143,14 +144,14 @@ export function parseInput(raw: unknown): ParsedInput {
       }
       case 'function_call': {
         const id = callId(item, param);
-        const name = text(item.name, `${param}.name`);
+        const name = irToolName(text(item.name, `${param}.name`), item.namespace);
         toolNames.set(id, name);
         assistant().push({ type: 'tool-call', id, name, arguments: text(item.arguments, `${param}.arguments`) });
         return;
       }
       case 'custom_tool_call': {
         const id = callId(item, param);
-        const name = text(item.name, `${param}.name`);
+        const name = irToolName(text(item.name, `${param}.name`), item.namespace);
         toolNames.set(id, name);
         assistant().push({ type: 'tool-call', id, name, arguments: JSON.stringify({ input: text(item.input, `${param}.input`) }) });
         return;

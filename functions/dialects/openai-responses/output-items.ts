@@ -1,9 +1,9 @@
 import type { Answer } from '../../ir/answer.ts';
 import type { ResponseMeta } from '../../ir/dialect.ts';
-import type { AssistantPart } from '../../ir/request.ts';
+import type { AssistantPart, ToolDefinition } from '../../ir/request.ts';
 import type { Json } from '../shared/request-fields.ts';
 import { writeReasoningToken } from './reasoning-token.ts';
-import { freeformInput } from './tools.ts';
+import { callName, freeformInput } from './tools.ts';
 
 /** An output item id with the API's prefix (`msg_`, `rs_`, `fc_`, `ctc_`). */
 export function itemId(prefix: string): string {
@@ -27,11 +27,13 @@ export function callItem(
   call: { id: string; name: string; arguments: string },
   custom: boolean,
   status: 'in_progress' | 'completed',
+  tools?: ToolDefinition[],
 ): Json {
-  if (custom) return { id, type: 'custom_tool_call', status, call_id: call.id, name: call.name, input: status === 'completed' ? freeformInput(call.arguments) : '' };
+  const named = callName(call.name, tools);
+  if (custom) return { id, type: 'custom_tool_call', status, call_id: call.id, ...named, input: status === 'completed' ? freeformInput(call.arguments) : '' };
   // A call without arguments still needs valid JSON: clients JSON.parse what they get.
   const args = status === 'completed' ? call.arguments || '{}' : '';
-  return { id, type: 'function_call', status, arguments: args, call_id: call.id, name: call.name };
+  return { id, type: 'function_call', status, arguments: args, call_id: call.id, ...named };
 }
 
 /** Names of the request's free-form tools: their calls are `custom_tool_call` items. */
@@ -62,7 +64,7 @@ export function outputItems(answer: Pick<Answer, 'content'>, meta: ResponseMeta)
     }
     flush();
     if (part.type === 'reasoning') items.push(reasoningItem(part.encrypted?.itemId ?? itemId('rs'), part.text, encrypted ? writeReasoningToken(part, meta.provider) : undefined));
-    else items.push(callItem(itemId(custom.has(part.name) ? 'ctc' : 'fc'), part, custom.has(part.name), 'completed'));
+    else items.push(callItem(itemId(custom.has(part.name) ? 'ctc' : 'fc'), part, custom.has(part.name), 'completed', meta.request.tools));
   }
   flush();
   return items;

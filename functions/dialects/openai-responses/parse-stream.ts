@@ -3,6 +3,7 @@ import { streamFailure } from '../openai/errors.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
 import { parseSse } from '../shared/sse.ts';
 import { finishFromStatus } from './status.ts';
+import { irToolName } from './tools.ts';
 import { usageFromResponses } from './usage.ts';
 
 /** One function or custom tool call item being streamed. */
@@ -67,7 +68,7 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
         const call: OpenCall = { ordinal: ordinals++, custom, streamed: false, ended: false };
         calls.set(key(event), call);
         const id = typeof item.call_id === 'string' ? item.call_id : `call_${call.ordinal}`;
-        yield { type: 'tool-call-start', index: call.ordinal, id, name: typeof item.name === 'string' ? item.name : '' };
+        yield { type: 'tool-call-start', index: call.ordinal, id, name: irToolName(typeof item.name === 'string' ? item.name : '', item.namespace) };
         if (custom) yield { type: 'tool-call-delta', index: call.ordinal, arguments: '{"input":"' };
         break;
       }

@@ -3,6 +3,9 @@ import { BadParam, isObject, type Json } from '../shared/request-fields.ts';
 
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Joins a namespace and a tool name into one IR tool name. */
+export const NAMESPACE_JOIN = '__';
+
 export interface ParsedTools {
   tools: ToolDefinition[];
   /** Built-in tools (web_search, file_search, local_shell …): a Responses target gets them as sent. */
@@ -32,6 +35,21 @@ export function parseTools(raw: unknown): ParsedTools | undefined {
   raw.forEach((tool, i) => {
     const p = `tools[${i}]`;
     if (!isObject(tool)) throw new BadParam(`${p} must be an object`, p);
+    if (tool.type === 'namespace') {
+      const group = name(tool, p);
+      if (!Array.isArray(tool.tools)) throw new BadParam(`${p}.tools must be an array`, `${p}.tools`);
+      const members = parseTools(tool.tools.map((member) => member as unknown));
+      if (members && members.builtIn.length > 0) throw new BadParam(`${p}.tools may hold function and custom tools only`, `${p}.tools`);
+      const about = description(tool, p).description;
+      for (const member of members?.tools ?? []) {
+        parsed.tools.push({
+          ...member,
+          name: `${group}${NAMESPACE_JOIN}${member.name}`,
+          namespace: { name: group, tool: member.name, ...(about !== undefined ? { description: about } : {}) },
+        });
+      }
+      return;
+    }
     if (tool.type === 'function') {
       const parameters = tool.parameters ?? { type: 'object', properties: {} };
       if (!isObject(parameters)) throw new BadParam(`${p}.parameters must be a JSON Schema object`, `${p}.parameters`);
@@ -63,7 +81,7 @@ export function parseTools(raw: unknown): ParsedTools | undefined {
 export function parseToolChoice(raw: unknown): ToolChoice | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (raw === 'auto' || raw === 'none' || raw === 'required') return { type: raw };
-  if (isObject(raw) && (raw.type === 'function' || raw.type === 'custom') && typeof raw.name === 'string') return { type: 'tool', name: raw.name };
+  if (isObject(raw) && (raw.type === 'function' || raw.type === 'custom') && typeof raw.name === 'string') return { type: 'tool', name: irToolName(raw.name, raw.namespace) };
   if (isObject(raw) && typeof raw.type === 'string') return undefined;
   throw new BadParam(`tool_choice must be 'auto', 'none', 'required' or {type:'function', name}`, 'tool_choice');
 }
@@ -75,9 +93,28 @@ function grammarDescription(description: string | undefined, format: Json | unde
   return `${description ?? ''}\n\nPut the raw text in "input". It must follow this ${syntax} grammar:\n${format.definition}`.trim();
 }
 
-/** IR tools → Responses `tools` (a Responses target, and the echo in a Response object). */
+/** IR tools → Responses `tools` (a Responses target, and the echo in a Response object); namespaced ones regrouped. */
 export function toolsToResponses(tools: ToolDefinition[]): Json[] {
-  return tools.map((t) =>
+  const out: Json[] = [];
+  const groups = new Map<string, Json[]>();
+  for (const t of tools) {
+    if (!t.namespace) {
+      out.push(toolToResponses(t));
+      continue;
+    }
+    let members = groups.get(t.namespace.name);
+    if (!members) {
+      members = [];
+      groups.set(t.namespace.name, members);
+      out.push({ type: 'namespace', name: t.namespace.name, description: t.namespace.description ?? '', tools: members });
+    }
+    members.push(toolToResponses({ ...t, name: t.namespace.tool }));
+  }
+  return out;
+}
+
+function toolToResponses(t: ToolDefinition): Json {
+  return (
     t.freeform
       ? {
           type: 'custom',
@@ -91,15 +128,26 @@ export function toolsToResponses(tools: ToolDefinition[]): Json[] {
           ...(t.description !== undefined ? { description: t.description } : {}),
           parameters: t.parameters,
           strict: t.strict ?? false,
-        },
+        }
   );
+}
+
+/** A call's IR tool name → its Responses `name` and `namespace`, as the request's tools say. */
+export function callName(name: string, tools: ToolDefinition[] = []): { name: string; namespace?: string } {
+  const tool = tools.find((t) => t.name === name);
+  return tool?.namespace ? { name: tool.namespace.tool, namespace: tool.namespace.name } : { name };
+}
+
+/** A call item's `name` and `namespace` → the IR tool name. */
+export function irToolName(name: string, namespace: unknown): string {
+  return typeof namespace === 'string' && namespace !== '' ? `${namespace}${NAMESPACE_JOIN}${name}` : name;
 }
 
 /** IR tool choice → Responses `tool_choice`. */
 export function toolChoiceToResponses(choice: ToolChoice, tools: ToolDefinition[] = []): unknown {
   if (choice.type !== 'tool') return choice.type;
   const custom = tools.find((t) => t.name === choice.name)?.freeform !== undefined;
-  return { type: custom ? 'custom' : 'function', name: choice.name };
+  return { type: custom ? 'custom' : 'function', ...callName(choice.name, tools) };
 }
 
 /** A free-form call's IR arguments (`{"input": …}`) → its raw input; other text as it is. */
