@@ -66,7 +66,7 @@ describe('Codex CLI requests on the Responses route', () => {
     const up = await fakeHttp(() => sseFixture('openai-responses', 'text'));
     await replay({ kind: 'openai', url: `${up.url}/v1`, model: 'gpt-5-codex' });
     const sent = up.requests[1]!.body as Record<string, unknown> & { tools: { type: string; name?: string }[]; input: { type?: string; name?: string }[] };
-    const original = turns[1] as { tools: { type: string; name?: string }[]; prompt_cache_key: string };
+    const original = turns[1] as unknown as { tools: { type: string; name?: string }[]; prompt_cache_key: string };
     expect(sent.tools.map((t) => `${t.type}:${t.name ?? ''}`)).toEqual(original.tools.map((t) => `${t.type}:${t.name ?? ''}`));
     expect(sent).toMatchObject({ model: 'gpt-5-codex', store: false, include: ['reasoning.encrypted_content'], prompt_cache_key: original.prompt_cache_key, parallel_tool_calls: true });
     expect(sent.input.filter((i) => i.type === 'function_call')).toEqual([expect.objectContaining({ name: 'exec_command', call_id: 'call_capture01' })]);
