@@ -86,6 +86,8 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     if (ticket !== compiled) return;
     inForce = next;
     for (const warning of next.warnings) telemetry.log('warn', warning);
+    // Requests decide on the instance's breaker views: start reading them before the first one.
+    breakers.prefetch(targets());
   };
   const targets = () => [...new Set([...(inForce?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
 

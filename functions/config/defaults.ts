@@ -39,6 +39,12 @@ export const DEFAULT_POLICY = {
   },
 } as const;
 
+/**
+ * Upper bound of `breaker.probes`: a shared store keeps one lease slot per probe on the breaker's
+ * record, and a transition frees them all in one write.
+ */
+export const MAX_PROBES = 8;
+
 export const DEFAULT_LIMITS = {
   /** Largest request body accepted (bytes). Lambda function URLs cap payloads at 6 MB. */
   maxBodyBytes: 6 * 1024 * 1024,

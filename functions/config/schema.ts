@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS } from './defaults.ts';
+import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
 
 /**
@@ -44,7 +44,7 @@ const breakerSchema = z.strictObject({
   openMs: positiveMs.default(DEFAULT_POLICY.breaker.openMs),
   maxOpenMs: positiveMs.default(DEFAULT_POLICY.breaker.maxOpenMs),
   longOpenMs: positiveMs.default(DEFAULT_POLICY.breaker.longOpenMs),
-  probes: z.number().int().positive().default(DEFAULT_POLICY.breaker.probes),
+  probes: z.number().int().positive().max(MAX_PROBES).default(DEFAULT_POLICY.breaker.probes),
 });
 
 const policyFields = {

@@ -6,15 +6,19 @@ import { createBreakerTable } from '../../functions/adapters/create-breaker-tabl
 import { DynamoBreakerStore } from '../../functions/adapters/dynamo-breaker-store.ts';
 import { DEFAULT_POLICY } from '../../functions/config/defaults.ts';
 import { METRICS } from '../../functions/config/metric-names.ts';
+import type { BreakerSettings } from '../../functions/config/schema.ts';
+import { BreakerStoreUnavailableError } from '../../functions/core/breaker/shared-store.ts';
+import { startDelayRelay } from '../support/delay-relay.ts';
 import { startDynalite } from '../support/dynalite.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { RecordingTelemetry } from '../support/recording-telemetry.ts';
 
-const settings = { ...DEFAULT_POLICY.breaker };
+const settings: BreakerSettings = { ...DEFAULT_POLICY.breaker };
 const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
 let dynalite: Awaited<ReturnType<typeof startDynalite>>;
 let tables = 0;
 const servers: Server[] = [];
+const relays: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
   dynalite = await startDynalite();
@@ -24,6 +28,7 @@ afterAll(async () => {
     server.closeAllConnections();
     server.close();
   }
+  for (const relay of relays) await relay.close();
   await dynalite.close();
 });
 
@@ -64,29 +69,36 @@ function store(endpoint: string, name: string, clock: ManualClock, extra: Partia
 }
 
 describe('DynamoBreakerStore shared by instances', () => {
-  it('failures seen by one instance open the breaker the other then obeys', async () => {
+  it('failures seen by one instance open the breaker the other obeys after its next background refresh', async () => {
     const name = await table();
     const clock = new ManualClock({ frozen: true });
     const a = store(dynalite.endpoint, name, clock);
     const b = store(dynalite.endpoint, name, clock);
     expect((await b.admit('p/m', settings, 30_000)).decision).toBe('allow');
     for (let i = 0; i < settings.consecutiveFailures; i++) await a.report('p/m', settings, await a.admit('p/m', settings, 30_000), { kind: 'failure' });
-    clock.advance(1_001); // past B's read cache
+    await a.flush();
+    clock.advance(1_201); // past B's refresh period (1 s ± 20 %)
+    // B decides on its view at once and refreshes it beside the request…
+    expect((await b.admit('p/m', settings, 30_000)).decision).toBe('allow');
+    await b.flush();
+    // …so the next request sees the fleet's open breaker.
     expect(await b.admit('p/m', settings, 30_000)).toMatchObject({ decision: 'skip', reason: 'open' });
   });
 
-  it('a forced state set through one instance is obeyed by another within its cache period', async () => {
+  it('a forced state set through one instance is obeyed by another after its next refresh', async () => {
     const name = await table();
     const clock = new ManualClock({ frozen: true });
     const a = store(dynalite.endpoint, name, clock);
     const b = store(dynalite.endpoint, name, clock);
     expect((await b.admit('p/m', settings, 30_000)).decision).toBe('allow');
     await a.force('p/m', 'open');
-    clock.advance(1_001);
+    clock.advance(1_201);
+    await b.admit('p/m', settings, 30_000);
+    await b.flush();
     expect(await b.admit('p/m', settings, 30_000)).toMatchObject({ decision: 'skip', reason: 'forced-open' });
   });
 
-  it('writes far fewer items than requests on the healthy path, and flush() writes the rest', async () => {
+  it('writes one aggregated item for 100 successes, and reads once per refresh period', async () => {
     const name = await table();
     const front = await frontOf(dynalite.endpoint);
     const clock = new ManualClock({ frozen: true });
@@ -96,35 +108,88 @@ describe('DynamoBreakerStore shared by instances', () => {
       if (i % 10 === 9) clock.advance(100);
     }
     await s.flush();
-    const writes = front.counts.get('UpdateItem') ?? 0;
-    const reads = (front.counts.get('GetItem') ?? 0) + (front.counts.get('Query') ?? 0);
-    expect(writes).toBeLessThanOrEqual(3);
-    expect(reads).toBeLessThanOrEqual(2);
+    // Successes alone wait for flushEveryMs: nothing written yet.
+    expect(front.counts.get('UpdateItem') ?? 0).toBe(0);
     const [snapshot] = await s.list();
     expect(snapshot?.windowCalls).toBe(100);
+    expect(front.counts.get('UpdateItem')).toBe(1);
+    // One read at the start, one after 1 s of clock, one for list().
+    expect(front.counts.get('GetItem')).toBeLessThanOrEqual(3);
+  });
+
+  it('ends 100 concurrent failures from two instances on a slow store in the right state', async () => {
+    const name = await table();
+    const slow = await startDelayRelay(dynalite.endpoint, 20);
+    relays.push(slow);
+    const clock = new ManualClock({ frozen: true });
+    // The default bound (150 ms) over a store that answers 20 ms late: the case where awaited
+    // per-outcome writes queued up past the bound and the table ended with no state at all.
+    const telemetry = new RecordingTelemetry();
+    const a = store(slow.endpoint, name, clock, { timeoutMs: 150, telemetry });
+    const b = store(slow.endpoint, name, clock, { timeoutMs: 150, telemetry });
+    // Connections and credentials set up before the burst, as on a warm instance.
+    for (const s of [a, b]) s.prefetch(['p/warm-up']);
+    await Promise.all([a.flush(), b.flush()]);
+    const burst = async (target: string, counting: BreakerSettings) => {
+      const both = await Promise.all([a, b].map((s) => Promise.all(Array.from({ length: 50 }, () => s.admit(target, counting, 30_000)))));
+      await Promise.all([a, b].flatMap((s, i) => both[i]!.map((admission) => s.report(target, counting, admission, { kind: 'failure' }))));
+      await Promise.all([a.flush(5_000, true), b.flush(5_000, true)]);
+    };
+
+    const counting = { ...settings, consecutiveFailures: 1000, minCalls: 1000 };
+    await burst('p/counting', counting);
+    expect(telemetry.count(METRICS.breakerStoreDegraded)).toBe(0);
+    const counted = (await a.list()).find((x) => x.target === 'p/counting');
+    expect(counted).toMatchObject({ state: 'closed', windowCalls: 100, windowFailures: 100, consecutiveFailures: 100 });
+
+    const tripping = { ...settings, consecutiveFailures: 1000, minCalls: 10 };
+    await burst('p/tripping', tripping);
+    for (const s of [a, b]) {
+      const snapshot = (await s.list()).find((x) => x.target === 'p/tripping');
+      expect(snapshot).toMatchObject({ state: 'open', generation: 1, consecutiveOpens: 1 });
+      expect(await s.admit('p/tripping', tripping, 30_000)).toMatchObject({ decision: 'skip', reason: 'open' });
+    }
   });
 });
 
 describe('DynamoBreakerStore when the table cannot answer', () => {
-  it('falls back to memory within its timeout when the table hangs, emits a metric, and never throws', async () => {
+  it('never makes a request wait for a store that hangs: admission and outcomes return at once', async () => {
     const front = await frontOf(dynalite.endpoint, { hang: true });
-    const telemetry = new RecordingTelemetry();
-    const s = store(front.endpoint, 'any-table', new ManualClock(), { timeoutMs: 50, telemetry });
-    const started = Date.now();
-    const admission = await s.admit('p/m', settings, 30_000);
-    expect(admission.decision).toBe('allow');
-    expect(Date.now() - started).toBeLessThan(2_000);
-    await s.report('p/m', settings, admission, { kind: 'failure' });
-    expect(telemetry.count(METRICS.breakerStoreDegraded)).toBeGreaterThanOrEqual(1);
+    // A bound far longer than any test: were admit or report waiting for the store, this would time out.
+    const s = store(front.endpoint, 'any-table', new ManualClock(), { timeoutMs: 600_000 });
+    for (let i = 0; i < 3; i++) {
+      const admission = await s.admit('p/m', settings, 30_000);
+      expect(admission.decision).toBe('allow');
+      await s.report('p/m', settings, admission, { kind: 'failure' });
+    }
   });
 
-  it('falls back to memory when throttled, and the in-memory breaker still opens', async () => {
+  it('decides on its own view when the table hangs past the bound, and says so in a metric', async () => {
+    const front = await frontOf(dynalite.endpoint, { hang: true });
+    const telemetry = new RecordingTelemetry();
+    const s = store(front.endpoint, 'any-table', new ManualClock({ frozen: true }), { timeoutMs: 50, telemetry });
+    for (let i = 0; i < settings.consecutiveFailures; i++) await s.report('p/m', settings, await s.admit('p/m', settings, 30_000), { kind: 'failure' });
+    await s.flush(2_000, true);
+    expect(telemetry.count(METRICS.breakerStoreDegraded)).toBe(1);
+    expect(await s.admit('p/m', settings, 30_000)).toMatchObject({ decision: 'skip', reason: 'open' });
+  });
+
+  it('decides on its own view when throttled, and the local breaker still opens', async () => {
     const front = await frontOf(dynalite.endpoint, { throttle: true });
     const telemetry = new RecordingTelemetry();
     const s = store(front.endpoint, 'any-table', new ManualClock({ frozen: true }), { telemetry });
     for (let i = 0; i < settings.consecutiveFailures; i++) await s.report('p/m', settings, await s.admit('p/m', settings, 30_000), { kind: 'failure' });
+    await s.flush(2_000, true);
     expect(await s.admit('p/m', settings, 30_000)).toMatchObject({ decision: 'skip', reason: 'open' });
     expect(telemetry.count(METRICS.breakerStoreDegraded)).toBe(1);
     expect(telemetry.logs.some((l) => String(l.fields?.error).includes('Throttling'))).toBe(true);
+  });
+
+  it('tells the operator when a forced state did not reach the table', async () => {
+    const front = await frontOf(dynalite.endpoint, { throttle: true });
+    const s = store(front.endpoint, 'any-table', new ManualClock({ frozen: true }));
+    await expect(s.force('p/m', 'open')).rejects.toThrow(BreakerStoreUnavailableError);
+    // This instance obeys it all the same.
+    expect(await s.admit('p/m', settings, 30_000)).toMatchObject({ decision: 'skip', reason: 'forced-open' });
   });
 });

@@ -106,7 +106,8 @@ export function opened(record: BreakerRecord, now: number, period: number): Brea
   return { ...record, state: 'open', generation: record.generation + 1, openUntil: now + period, consecutiveOpens: opens, consecutiveFailures: 0, leases: [] };
 }
 
-function open(record: BreakerRecord, now: number, settings: BreakerSettings, random: () => number): BreakerRecord {
+/** Opens for the period the next consecutive open earns (a trip, or a failed probe). */
+export function open(record: BreakerRecord, now: number, settings: BreakerSettings, random: () => number): BreakerRecord {
   return opened(record, now, openPeriod(record.consecutiveOpens + 1, settings, random));
 }
 
@@ -182,17 +183,33 @@ export function report(
     if (outcome.kind === 'neutral') return release(record, admission.leaseId);
     return outcome.kind === 'success' ? closed(record) : open(record, now, settings, random);
   }
-  if (outcome.kind === 'neutral' || record.state !== 'closed') return record;
+  if (!countable(record, admission, outcome)) return record;
 
   const failed = outcome.kind === 'failure';
-  const start = bucketStart(now, settings);
-  const live = liveBuckets(record.buckets, now, settings);
-  const current = live.find((b) => b.start === start);
-  const buckets = current
-    ? live.map((b) => (b === current ? { ...b, calls: b.calls + 1, failures: b.failures + (failed ? 1 : 0) } : b))
-    : [...live, { start, calls: 1, failures: failed ? 1 : 0 }];
-  const counted = { ...record, buckets, consecutiveFailures: failed ? record.consecutiveFailures + 1 : 0 };
+  const counted = { ...record, buckets: addToWindow(record.buckets, now, settings, 1, failed ? 1 : 0), consecutiveFailures: failed ? record.consecutiveFailures + 1 : 0 };
   return failed && tripped(counted, now, settings) ? open(counted, now, settings, random) : counted;
+}
+
+/**
+ * Whether an outcome counts in the closed breaker's window and run: a success or failure of an
+ * attempt allowed under the generation in force, while nothing forces the breaker. The one guard
+ * every store shares: the in-memory store applies it, the shared store aggregates what it passes.
+ */
+export function countable(record: BreakerRecord, admission: Admission, outcome: BreakerOutcome): outcome is { kind: 'success' } | { kind: 'failure'; slow?: boolean } {
+  return (
+    record.forced === 'auto' &&
+    record.state === 'closed' &&
+    admission.decision === 'allow' &&
+    admission.generation === record.generation &&
+    (outcome.kind === 'success' || outcome.kind === 'failure')
+  );
+}
+
+/** The live window with `calls` and `failures` added to the bucket of `now`. */
+export function addToWindow(buckets: Bucket[], now: number, settings: BreakerSettings, calls: number, failures: number, start = bucketStart(now, settings)): Bucket[] {
+  const live = liveBuckets(buckets, now, settings);
+  const current = live.find((b) => b.start === start);
+  return current ? live.map((b) => (b === current ? { ...b, calls: b.calls + calls, failures: b.failures + failures } : b)) : [...live, { start, calls, failures }];
 }
 
 function release(record: BreakerRecord, leaseId: string): BreakerRecord {

@@ -232,6 +232,17 @@ export function breakerStoreContract(name: string, make: (clock: ManualClock) =>
       expect(opened.consecutiveOpens).toBe(1);
     });
 
+    it('counts a burst of 100 concurrent mixed outcomes exactly, and the run after its last success', async () => {
+      const counting: BreakerSettings = { ...settings, consecutiveFailures: 1000, minCalls: 1000 };
+      const admissions = await Promise.all(Array.from({ length: 100 }, () => admit(counting)));
+      // 60 successes then 40 failures, reported all at once: the run is the 40 after the last success.
+      await Promise.all(admissions.map((a, i) => store.report(target, counting, a, { kind: i < 60 ? 'success' : 'failure' })));
+      const counted = (await state())!;
+      expect(counted).toMatchObject({ state: 'closed', windowCalls: 100, windowFailures: 40, consecutiveFailures: 40 });
+      await store.report(target, counting, await admit(counting), { kind: 'success' });
+      expect((await state())?.consecutiveFailures).toBe(0);
+    });
+
     it('hands out exactly the configured number of leases to 100 concurrent probes', async () => {
       const three: BreakerSettings = { ...settings, probes: 3 };
       await fail(three.consecutiveFailures, three);
