@@ -39,14 +39,14 @@ export async function runBreakersCli(argv: readonly string[], io: CliOutput = pr
       return 0;
     }
     if (command === 'list' && !subject) {
-      const breakers = url ? await listFromServer(url) : await store(table, args.options.get('config'))?.list();
+      const breakers = url ? await listFromServer(url, env.UNDERSTUDY_ADMIN_KEY) : await store(table, args.options.get('config'))?.list();
       if (!breakers) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
       io.out(render(breakers));
       return 0;
     }
     const mode = command ? MODES[command] : undefined;
     if (mode && subject && /^[^/\s]+\/\S+$/.test(subject)) {
-      if (url) await forceOnServer(url, subject, mode);
+      if (url) await forceOnServer(url, subject, mode, env.UNDERSTUDY_ADMIN_KEY);
       else {
         const target = store(table, args.options.get('config'));
         if (!target) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
@@ -78,14 +78,19 @@ function configuredTargets(path: string): string[] {
   return [...new Set(Object.values(parsed.config.aliases).flatMap((alias) => alias.targets.map((t) => targetKey(t.provider, t.model))))];
 }
 
-async function listFromServer(url: string): Promise<BreakerSnapshot[]> {
-  const response = await fetch(new URL('/admin/breakers', url));
+/** The operator API's headers: JSON, and the admin key when the server has one (loopback needs none). */
+function operatorHeaders(adminKey: string | undefined): Record<string, string> {
+  return { 'content-type': 'application/json', ...(adminKey ? { authorization: `Bearer ${adminKey}` } : {}) };
+}
+
+async function listFromServer(url: string, adminKey: string | undefined): Promise<BreakerSnapshot[]> {
+  const response = await fetch(new URL('/admin/breakers', url), { headers: operatorHeaders(adminKey) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { breakers: BreakerSnapshot[] }).breakers;
 }
 
-async function forceOnServer(url: string, target: string, mode: ForcedMode): Promise<void> {
-  const response = await fetch(new URL(`/admin/breakers/${target}`, url), { method: 'POST', body: JSON.stringify({ mode }), headers: { 'content-type': 'application/json' } });
+async function forceOnServer(url: string, target: string, mode: ForcedMode, adminKey: string | undefined): Promise<void> {
+  const response = await fetch(new URL(`/admin/breakers/${target}`, url), { method: 'POST', body: JSON.stringify({ mode }), headers: operatorHeaders(adminKey) });
   if (!response.ok) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
 }
 

@@ -85,7 +85,7 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
   const key = values.key ?? env.UNDERSTUDY_DRILL_KEY;
   const text = values.json ? io.err : io.out;
   try {
-    const control = deps.control ?? (values.parameter ? await ssmControl(values.parameter) : adminConfigControl(values.url, key));
+    const control = deps.control ?? (values.parameter ? await ssmControl(values.parameter) : adminConfigControl(values.url, env.UNDERSTUDY_ADMIN_KEY));
     const alarms = deps.alarms ?? (values.stack ? await cloudWatch(values.stack, alias) : undefined);
     text(renderHeader({ alias, url: values.url, control: control.description }));
     const report = await runDrill(

@@ -1,5 +1,6 @@
 import { DeleteParameterCommand, GetParametersByPathCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { clientKeyRecord, generateClientKey, parseClientKeyRecord } from '../core/client-keys.ts';
+import { generateAdminKey, hashAdminKey } from '../core/operator-auth.ts';
 import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOutput } from './args.ts';
 
 /**
@@ -7,7 +8,10 @@ import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOu
  *                                  in shell history and the process list);
  * `npm run keys -- create NAME`    makes a client (proxy) key, stores only its hash, prints it once;
  * `npm run keys -- list`           client key ids, names, aliases (never hashes);
- * `npm run keys -- revoke ID`      deletes a client key (refused everywhere within about a minute).
+ * `npm run keys -- revoke ID`      deletes a client key (refused everywhere within about a minute);
+ * `npm run keys -- admin`          makes the operator (admin) key, stores only its hash under
+ *                                  `<path>/operator/admin`, prints it once (`admin local`: print only, for
+ *                                  `UNDERSTUDY_ADMIN_KEY` on the local server).
  */
 
 export const DEFAULT_KEYS_PATH = '/understudy/keys';
@@ -17,7 +21,8 @@ const USAGE = `usage (every command takes --path /understudy/keys):
   npm run keys -- set PROVIDER          (the key is read from stdin)
   npm run keys -- create NAME [--aliases a,b]
   npm run keys -- list
-  npm run keys -- revoke ID`;
+  npm run keys -- revoke ID
+  npm run keys -- admin [local]`;
 
 export interface KeysCliDeps {
   client?: SSMClient;
@@ -41,6 +46,9 @@ export async function runKeysCli(argv: readonly string[], io: CliOutput = proces
     if (command === 'create' && subject && extra === undefined) return await createClientKey(io, client, path, subject, args.options.get('aliases'), deps.now?.() ?? new Date());
     if (command === 'list' && subject === undefined) return await listClientKeys(io, client, path);
     if (command === 'revoke' && subject && extra === undefined) return await revokeClientKey(io, client, path, subject);
+    if (command === 'admin' && (subject === undefined || subject === 'local') && extra === undefined) {
+      return await createAdminKey(io, subject === 'local' ? undefined : client, path, deps.now?.() ?? new Date());
+    }
   } catch (error) {
     return fail(io, errorText(error));
   }
@@ -105,6 +113,20 @@ async function revokeClientKey(io: CliOutput, client: SSMClient, path: string, i
     throw error;
   }
   io.err(`revoked ${id}; running proxies refuse it within about a minute (their key cache)`);
+  return 0;
+}
+
+/** The operator key: a new one replaces the old (rotation); only its hash is stored. */
+async function createAdminKey(io: CliOutput, client: SSMClient | undefined, path: string, now: Date): Promise<number> {
+  const key = generateAdminKey();
+  if (client) {
+    const record = { hash: hashAdminKey(key), created: now.toISOString() };
+    await client.send(new PutParameterCommand({ Name: `${path}/operator/admin`, Value: JSON.stringify(record), Type: 'SecureString', Overwrite: true }));
+    io.err(`stored the admin key's hash under ${path}/operator/admin (any previous admin key stops working). It is shown once:`);
+  } else {
+    io.err('an admin key for the local server (export UNDERSTUDY_ADMIN_KEY=…). It is shown once:');
+  }
+  io.out(key);
   return 0;
 }
 

@@ -57,5 +57,15 @@ export const DEFAULT_LIMITS = {
  */
 export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000;
 
+/** Bounds of the local server's sockets (functions/local/http-server.ts). */
+export const DEFAULT_SERVER_LIMITS = {
+  /** A client has this long to send its request headers (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** … and this long for the whole request, body included (a never-ending upload). */
+  requestTimeoutMs: 60_000,
+  /** Open connections at once; more are closed on arrival. */
+  maxConnections: 1_024,
+} as const;
+
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';

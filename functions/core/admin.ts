@@ -2,7 +2,9 @@ import type { Config } from '../config/schema.ts';
 import { clientError } from '../ir/client-error.ts';
 import type { IngressDialect } from '../ir/dialect.ts';
 import { readBody } from './http-body.ts';
+import type { OperatorAccess } from './operator-auth.ts';
 import type { BreakerStore, ForcedMode } from './ports.ts';
+import { movedSecrets } from './secret-destinations.ts';
 import { errorResponse } from './respond.ts';
 
 const MODES: readonly ForcedMode[] = ['open', 'closed', 'auto'];
@@ -13,14 +15,20 @@ const CONFIG = '/admin/config';
 const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
 
 /** What replacing the running configuration gave: applied (with the operator warnings), or why not. */
-export type ConfigReplaced = { ok: true; warnings: string[] } | { ok: false; errors: string[] };
+export type ConfigReplaced = { ok: true; warnings: string[] } | { ok: false; errors: string[]; forbidden?: boolean };
+
+/** Refuses a valid document for a reason beyond its validity (a secret aimed at a new host). */
+export type ConfigGuard = (current: Config, next: Config) => string | undefined;
 
 /** The running configuration of the local server: readable, and replaceable in memory only. */
 export interface RunningConfig {
   current(): Config;
-  /** Validates the whole document and swaps it in, or changes nothing. */
-  replace(document: unknown): Promise<ConfigReplaced>;
+  /** Validates the whole document, asks `guard`, and swaps it in, or changes nothing. */
+  replace(document: unknown, guard?: ConfigGuard): Promise<ConfigReplaced>;
 }
+
+/** Who is asking: the operator check's verdict (core/operator-auth.ts). */
+type Operator = Extract<OperatorAccess, { ok: true }>['via'];
 
 /**
  * The local server's operator API (Lambda never serves it: it has SSM and DynamoDB for that).
@@ -30,15 +38,21 @@ export interface RunningConfig {
  *   memory, the way a push to SSM replaces the deployed one (`npm run drill` uses both). The file
  *   on disk is never written, so a restart always comes back to it.
  */
-export async function handleAdmin(request: Request, path: string, deps: { breakers: BreakerStore; config: RunningConfig }, ingress: IngressDialect): Promise<Response> {
-  if (path === CONFIG) return handleConfig(request, deps.config, ingress);
+export async function handleAdmin(
+  request: Request,
+  path: string,
+  deps: { breakers: BreakerStore; config: RunningConfig; operator: Operator },
+  ingress: IngressDialect,
+): Promise<Response> {
+  if (path === CONFIG) return handleConfig(request, deps.config, deps.operator, ingress);
   if (path === BREAKERS) {
     if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
     return Response.json({ breakers: await deps.breakers.list() });
   }
   if (!path.startsWith(`${BREAKERS}/`)) return errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`));
   if (request.method !== 'POST') return notAllowed(request, path, 'POST', ingress);
-  const target = decodeURIComponent(path.slice(BREAKERS.length + 1));
+  const target = decodePath(path.slice(BREAKERS.length + 1));
+  if (target === undefined) return errorResponse(ingress, clientError(400, 'invalid_request', 'the breaker name in the path is not valid percent-encoding'));
   const mode = ((await readJson(request)) as { mode?: unknown } | undefined)?.mode;
   if (!MODES.includes(mode as ForcedMode)) {
     return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be {"mode":"open"|"closed"|"auto"}', { param: 'mode' }));
@@ -47,14 +61,32 @@ export async function handleAdmin(request: Request, path: string, deps: { breake
   return Response.json({ target, forced: mode });
 }
 
-async function handleConfig(request: Request, config: RunningConfig, ingress: IngressDialect): Promise<Response> {
+async function handleConfig(request: Request, config: RunningConfig, operator: Operator, ingress: IngressDialect): Promise<Response> {
   if (request.method === 'GET') return Response.json({ config: config.current() });
   if (request.method !== 'PUT') return notAllowed(request, CONFIG, 'GET, PUT', ingress);
   const document = await readJson(request);
   if (document === undefined) return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be a configuration document in JSON'));
-  const replaced = await config.replace(document);
-  if (!replaced.ok) return errorResponse(ingress, clientError(400, 'invalid_request', `configuration rejected, nothing changed: ${replaced.errors.join('; ')}`));
+  // Loopback alone may tune everything but where a secret goes: that takes the admin key.
+  const replaced = await config.replace(document, operator === 'admin-key' ? undefined : secretsStay);
+  if (!replaced.ok) {
+    const status = replaced.forbidden ? 403 : 400;
+    return errorResponse(ingress, clientError(status, status === 403 ? 'permission' : 'invalid_request', `configuration rejected, nothing changed: ${replaced.errors.join('; ')}`));
+  }
   return Response.json({ applied: true, warnings: replaced.warnings });
+}
+
+const secretsStay: ConfigGuard = (current, next) => {
+  const moved = movedSecrets(current, next);
+  if (moved.length === 0) return undefined;
+  return `it would send a secret where the running configuration does not (${moved.join(', ')}); that needs the admin key (UNDERSTUDY_ADMIN_KEY)`;
+};
+
+function decodePath(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 function notAllowed(request: Request, path: string, allow: string, ingress: IngressDialect): Response {

@@ -3,8 +3,10 @@ import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
+import { checkHost } from './host-check.ts';
 import { readBody } from './http-body.ts';
 import { aliasForResponses } from './responses-targets.ts';
+import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
@@ -20,8 +22,16 @@ export interface ProxyDeps {
   random?: () => number;
   /** Ingress dialects by route: `/v1/chat/completions` → openai, `/v1/messages` → anthropic. */
   ingress: { openai: IngressDialect; anthropic: IngressDialect; responses: IngressDialect };
-  /** Serve the operator API under `/admin/` (the local server only): breakers and the running config. */
-  admin?: { config: RunningConfig };
+  /**
+   * Serve the operator API under `/admin/` (the local server only): breakers and the running
+   * config, behind the operator credential (core/operator-auth.ts), never behind a client key.
+   */
+  admin?: { config: RunningConfig; operator?: OperatorPolicy };
+  /**
+   * The host names a keyless server answers to besides loopback names (core/host-check.ts).
+   * Absent: any well-formed Host (a server with client keys, Lambda).
+   */
+  allowedHosts?: ReadonlySet<string>;
   /**
    * Checks the caller's proxy API key (core/client-keys.ts). Absent: no authentication (the local
    * server on loopback only). `aliases`, when given, limits which aliases the key may call.
@@ -36,6 +46,8 @@ export interface HandleOptions {
   deadline?: number;
   /** Aborts when the client disconnects. */
   signal?: AbortSignal;
+  /** The remote address of the connection, when the adapter knows it (the local server). */
+  peer?: string;
 }
 
 export interface Handled {
@@ -63,8 +75,10 @@ export function createProxy(deps: ProxyDeps) {
     // Base URLs copied with a trailing slash give `//v1/…`: the same route.
     const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
     const route = path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
-    const ingress = path.startsWith('/v1/messages') ? deps.ingress.anthropic : route === 'responses' ? deps.ingress.responses : deps.ingress.openai;
+    const ingress = ingressFor(path);
     const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });
+    const misdirected = checkHost(request.headers.get('host'), deps.allowedHosts);
+    if (misdirected) return immediate(errorResponse(ingress, misdirected));
 
     if (!route || (route === 'admin' && !deps.admin)) {
       return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
@@ -74,13 +88,17 @@ export function createProxy(deps: ProxyDeps) {
       return immediate(errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${method}`), { allow: method }));
     }
     if (route === 'healthz') return immediate(Response.json({ status: 'ok' }));
+    if (route === 'admin') {
+      // A client key never opens the operator API: it takes the operator credential.
+      const operator = authorizeOperator(request, deps.admin!.operator ?? {}, options.peer);
+      if (!operator.ok) return immediate(errorResponse(ingress, operator.error));
+      return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config, operator: operator.via }, ingress));
+    }
     let access: Authorization = { ok: true };
     if (deps.authorize) {
       access = await deps.authorize(request.headers, ingress.name === 'anthropic' ? 'anthropic' : 'openai');
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
-    // The operator API needs a key like any other route (and serves only the local server).
-    if (route === 'admin') return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config }, ingress));
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
     return serve(request, ingress, options, started, access.aliases);
   }
@@ -207,7 +225,14 @@ export function createProxy(deps: ProxyDeps) {
   /** Waits, at most `boundMs`, for the shadow calls in flight (ShadowTraffic.settle). */
   const settleShadows = (boundMs: number) => shadows.settle(boundMs);
 
-  return { handle, settleShadows };
+  /** An error for a request the adapter could not even build (an unsupported method), in the dialect its target names. */
+  const refuse = (target: string, error: ClientError, headers: Record<string, string> = {}): Response => errorResponse(ingressFor(target), error, headers);
+
+  function ingressFor(path: string): IngressDialect {
+    return path.startsWith('/v1/messages') ? deps.ingress.anthropic : ROUTES[path] === 'responses' ? deps.ingress.responses : deps.ingress.openai;
+  }
+
+  return { handle, settleShadows, refuse };
 }
 
 export type Proxy = ReturnType<typeof createProxy>;

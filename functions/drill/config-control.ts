@@ -14,10 +14,13 @@ export interface ConfigControl {
   write(document: unknown, signal?: AbortSignal): Promise<void>;
 }
 
-/** The local server's running configuration, through its operator API (memory only: a restart undoes it). */
-export function adminConfigControl(url: string, key?: string): ConfigControl {
+/**
+ * The local server's running configuration, through its operator API (memory only: a restart
+ * undoes it). `adminKey`: the server's UNDERSTUDY_ADMIN_KEY when it has one (loopback needs none).
+ */
+export function adminConfigControl(url: string, adminKey?: string): ConfigControl {
   const endpoint = `${proxyBase(url)}/admin/config`;
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(adminKey ? { authorization: `Bearer ${adminKey}` } : {}) };
   return {
     description: `the running configuration of ${proxyBase(url)} (/admin/config)`,
     propagationMs: 0,

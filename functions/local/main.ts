@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../config/defaults.ts';
 import { parseConfigText } from '../config/parse-text.ts';
 import { isLoopbackHost } from '../config/schema.ts';
+import { isAdminKey } from '../core/operator-auth.ts';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Telemetry } from '../core/ports.ts';
@@ -18,6 +19,7 @@ async function main(): Promise<number> {
       host: { type: 'string' },
       'breaker-table': { type: 'string' },
       'keys-path': { type: 'string' },
+      'allowed-hosts': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -26,7 +28,9 @@ async function main(): Promise<number> {
     process.stdout.write(
       'usage: npm start -- [--config PATH] [--port N] [--host ADDR] [--breaker-table NAME] [--keys-path /understudy/keys]\n' +
         '  --breaker-table  share breakers through a DynamoDB table (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION honoured)\n' +
-        '  --keys-path      require proxy API keys stored under this SSM path (required off loopback)\n',
+        '  --keys-path      require proxy API keys stored under this SSM path (required off loopback)\n' +
+        '  --allowed-hosts  host names a keyless server answers to besides loopback names (comma-separated)\n' +
+        '  UNDERSTUDY_ADMIN_KEY  the operator key (usa_…, npm run keys -- admin local) for /admin/*; unset: /admin/* from loopback only\n',
     );
     return 0;
   }
@@ -48,6 +52,9 @@ async function main(): Promise<number> {
   if (!keysPath && !isLoopbackHost(host)) {
     return fatal(`refusing to listen on ${host} without proxy API keys: pass --keys-path (keys from npm run keys -- create) or listen on 127.0.0.1`);
   }
+  const adminKey = process.env.UNDERSTUDY_ADMIN_KEY?.trim() || undefined;
+  if (adminKey && !isAdminKey(adminKey)) return fatal('UNDERSTUDY_ADMIN_KEY is not an admin key (usa_…); make one with npm run keys -- admin local');
+  const allowedHosts = (values['allowed-hosts'] ?? process.env.UNDERSTUDY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
   const table = values['breaker-table'] ?? process.env.UNDERSTUDY_BREAKER_TABLE;
   const telemetry = new ConsoleTelemetry();
   // The store lists the configured targets, known once the server has compiled its configuration.
@@ -63,6 +70,8 @@ async function main(): Promise<number> {
     ...(breakers ? { breakers } : {}),
     ...(ssm?.secrets ? { secrets: ssm.secrets } : {}),
     ...(ssm?.authorize ? { authorize: ssm.authorize } : {}),
+    ...(adminKey ? { adminKey } : {}),
+    allowedHosts,
   });
   started.server = local;
   for (const warning of local.compiled.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -76,7 +85,8 @@ async function main(): Promise<number> {
   process.stdout.write(`understudy listening on ${local.url} (config ${path}; aliases: ${usable.map((a) => a.name).join(', ')})\n`);
   process.stdout.write(
     `  breakers: ${table ? `DynamoDB table ${table}` : 'in memory'}; ` +
-      `${keysPath ? `proxy API keys from ${keysPath}` : 'no proxy API keys (loopback only): any local process may call it'}\n`,
+      `${keysPath ? `proxy API keys from ${keysPath}` : 'no proxy API keys (loopback only): any local process may call it'}; ` +
+      `operator routes: ${adminKey ? 'admin key' : 'loopback only'}\n`,
   );
   const stop = () => void Promise.all([local.close(), breakers?.flush(1_000)]).then(() => process.exit(0));
   process.once('SIGINT', stop);

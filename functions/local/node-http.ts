@@ -1,13 +1,49 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { HandleOptions, Handled } from '../core/proxy.ts';
+
+/** Methods a Web Request can carry and the proxy may answer; TRACE, CONNECT and the like never reach the core. */
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
+/** The request's own Host stays a header (checked by the core); the URL gets a fixed origin so no Host can break it. */
+const ORIGIN = 'http://localhost';
+
+/** Renders an error for a request that never became a Web Request, in the dialect its target names. */
+export type Refuse = (target: string, error: ClientError, headers?: Record<string, string>) => Response;
+
+const plainRefuse: Refuse = (_target, error, headers = {}) =>
+  Response.json({ error: { message: error.message, type: 'invalid_request_error', param: null, code: error.code ?? null } }, {
+    status: error.status,
+    headers: { 'x-should-retry': 'false', ...headers },
+  });
 
 /**
  * Adapts Node's http module to the core's Web Request/Response: the request body streams in,
  * the response body streams out with back-pressure, and a client that hangs up aborts the work.
+ * A request line the Web Request cannot carry (an odd method, an absolute-form or `*` target) is
+ * answered here with a 4xx; nothing a client sends can throw out of this handler.
  */
-export function nodeHandler(handle: (request: Request, options: HandleOptions) => Promise<Handled>) {
+export function nodeHandler(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: Refuse = plainRefuse) {
+  const serve = serveOne(handle, refuse);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    serve(req, res).catch((error: unknown) => {
+      // Only a bug gets here (the core answers every expected failure): end this exchange, keep the process.
+      process.stderr.write(JSON.stringify({ level: 'error', msg: 'node adapter error', error: (error as Error)?.message }) + '\n');
+      res.destroy();
+    });
+  };
+}
+
+function serveOne(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: Refuse) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    if (!METHODS.has(method)) {
+      return send(res, refuse(target, clientError(405, 'method_not_allowed', 'this method is not allowed here'), { allow: 'GET, POST' }));
+    }
+    if (!target.startsWith('/')) {
+      return send(res, refuse(target, clientError(400, 'invalid_request', 'the request target must be a path (origin-form)')));
+    }
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
@@ -17,17 +53,22 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
       if (value === undefined) continue;
       headers.set(name, Array.isArray(value) ? value.join(', ') : value);
     }
-    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
-    const request = new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-      signal: controller.signal,
-    } as RequestInit);
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    let request: Request;
+    try {
+      request = new Request(`${ORIGIN}${target}`, {
+        method,
+        headers,
+        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
+        signal: controller.signal,
+      } as RequestInit);
+    } catch {
+      return send(res, refuse(target, clientError(400, 'invalid_request', 'the request line or a header is malformed')));
+    }
 
     let handled: Handled;
     try {
-      handled = await handle(request, { signal: controller.signal });
+      handled = await handle(request, { signal: controller.signal, ...(req.socket.remoteAddress ? { peer: req.socket.remoteAddress } : {}) });
     } catch (error) {
       // The core turns every expected failure into a response; reaching here is a bug.
       res.writeHead(500, { 'content-type': 'application/json', 'x-should-retry': 'false' });
@@ -37,10 +78,7 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
     }
     const { response, done } = handled;
     if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
-      // A whole answer or an error: one write with its length, instead of a chunked stream.
-      const body = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': String(body.length) });
-      res.end(body);
+      await send(res, response);
       await done;
       return;
     }
@@ -51,7 +89,7 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
         for (;;) {
           const { done: end, value } = await reader.read();
           if (end) break;
-          if (!res.write(value)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+          if (!res.write(value)) await drained(res);
           if (res.destroyed) {
             await reader.cancel();
             break;
@@ -64,4 +102,27 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
     res.end();
     await done;
   };
+}
+
+/** A whole answer or an error: one write with its length, instead of a chunked stream. */
+async function send(res: ServerResponse, response: Response): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': String(body.length) });
+  res.end(body);
+}
+
+/**
+ * Resolves when the socket takes more data or the client is gone. Both listeners are removed
+ * whichever fires: a listener left behind per wait piles up on a slow reader's response.
+ */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const settle = () => {
+      res.off('drain', settle);
+      res.off('close', settle);
+      resolve();
+    };
+    res.on('drain', settle);
+    res.on('close', settle);
+  });
 }

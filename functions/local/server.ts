@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import { envSecrets } from '../adapters/env-secrets.ts';
@@ -12,6 +12,9 @@ import { systemClock, type BreakerStore, type Clock, type Secrets, type Telemetr
 import { createProxy, type ProxyDeps } from '../core/proxy.ts';
 import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
+import { hashAdminKey } from '../core/operator-auth.ts';
+import { isLoopbackHost } from '../config/schema.ts';
+import { createBoundedServer, type ServerLimits } from './http-server.ts';
 import { nodeHandler } from './node-http.ts';
 
 export interface LocalServerOptions {
@@ -26,6 +29,12 @@ export interface LocalServerOptions {
   random?: () => number;
   /** Client-key check (required off loopback); absent: no authentication. */
   authorize?: ProxyDeps['authorize'];
+  /** The operator (admin) key; absent: the operator routes answer on loopback only. */
+  adminKey?: string;
+  /** Host names a keyless server answers to besides loopback names (a hosts-file alias). */
+  allowedHosts?: readonly string[];
+  /** Socket bounds: header and request timeouts, connections at once. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** How long close() waits for shadow calls still in flight. */
@@ -48,9 +57,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   let compiled = await compileConfig(options.config, secrets, providerDialects);
   const running: RunningConfig = {
     current: () => compiled.config,
-    async replace(document) {
+    async replace(document, guard) {
       const validated = validateConfig(document);
       if (!validated.ok) return validated;
+      const refused = guard?.(compiled.config, validated.config);
+      if (refused) return { ok: false, errors: [refused], forbidden: true };
       compiled = await compileConfig(validated.config, secrets, providerDialects);
       for (const warning of compiled.warnings) telemetry.log('warn', warning);
       telemetry.log('info', 'configuration replaced through the admin API');
@@ -74,10 +85,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     clock,
     ...(options.random ? { random: options.random } : {}),
     ingress: ingressDialects,
-    admin: { config: running },
-    ...(options.authorize ? { authorize: options.authorize } : {}),
+    admin: { config: running, operator: options.adminKey ? { adminKeyHash: hashAdminKey(options.adminKey) } : {} },
+    // Without client keys, answer only to the names this server was told to (DNS rebinding).
+    ...(options.authorize ? { authorize: options.authorize } : { allowedHosts: hostNames(options) }),
   });
-  const server = createServer({ noDelay: true, keepAlive: true }, nodeHandler(proxy.handle));
+  const server = createBoundedServer(nodeHandler(proxy.handle, proxy.refuse), options.limits);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -100,4 +112,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       await proxy.settleShadows(SHADOW_CLOSE_BOUND_MS);
     },
   };
+}
+
+function hostNames(options: LocalServerOptions): Set<string> {
+  const names = new Set((options.allowedHosts ?? []).map((name) => name.toLowerCase()));
+  const bound = options.host?.replace(/^\[|\]$/g, '').toLowerCase();
+  if (bound && bound !== '0.0.0.0' && bound !== '::' && !isLoopbackHost(bound)) names.add(bound);
+  return names;
 }

@@ -28,6 +28,9 @@ async function setUp(): Promise<{ h: Harness; document: Record<string, unknown> 
   return { h, document };
 }
 
+/** Operator requests that change something are JSON (core/operator-auth.ts). */
+const json = { 'content-type': 'application/json' };
+
 const ask = async (h: Harness) => {
   const { data, response } = await h.openai.chat.completions.create({ model: 'default-model', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   return { text: data.choices[0]?.message.content, provider: response.headers.get('x-understudy-provider') };
@@ -48,7 +51,7 @@ describe('the running configuration through the admin API', () => {
     expect(await ask(h)).toEqual({ text: 'primary', provider: 'p1' });
     const faulty = structuredClone(document) as { providers: Record<string, Record<string, unknown>> };
     faulty.providers.p1!.chaos = { errorRate: 1 };
-    const put = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', body: JSON.stringify(faulty) });
+    const put = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', headers: json, body: JSON.stringify(faulty) });
     expect(put.status).toBe(200);
     expect(await put.json()).toEqual({ applied: true, warnings: [] });
     expect(await ask(h)).toEqual({ text: 'fallback', provider: 'p2' });
@@ -59,20 +62,20 @@ describe('the running configuration through the admin API', () => {
     const { h, document } = await setUp();
     const broken = structuredClone(document) as { aliases: Record<string, { targets: { provider: string }[] }> };
     broken.aliases['default-model']!.targets[0]!.provider = 'nowhere';
-    const put = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', body: JSON.stringify(broken) });
+    const put = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', headers: json, body: JSON.stringify(broken) });
     expect(put.status).toBe(400);
     const body = (await put.json()) as { error: { message: string; type: string } };
     expect(body.error.type).toBe('invalid_request_error');
     expect(body.error.message).toContain('aliases.default-model.targets[0].provider: unknown provider "nowhere"');
     expect(await ask(h)).toEqual({ text: 'primary', provider: 'p1' });
 
-    const notJson = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', body: '{' });
+    const notJson = await fetch(`${h.proxy.url}/admin/config`, { method: 'PUT', headers: json, body: '{' });
     expect(notJson.status).toBe(400);
   });
 
   it('answers other methods with 405 and an allow header, unknown admin paths with 404', async () => {
     const { h } = await setUp();
-    const post = await fetch(`${h.proxy.url}/admin/config`, { method: 'POST', body: '{}' });
+    const post = await fetch(`${h.proxy.url}/admin/config`, { method: 'POST', headers: json, body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, PUT');
     expect((await fetch(`${h.proxy.url}/admin/nothing`)).status).toBe(404);

@@ -440,7 +440,7 @@ describe('breakers end to end, under a hand-moved clock', () => {
     const p1 = await fake(() => ok('primary'));
     const h = await chain([p1, await fake(() => ok('fallback'))]);
     const force = (mode: string) =>
-      fetch(`${h.proxy.url}/admin/breakers/p1/model-p1`, { method: 'POST', body: JSON.stringify({ mode }) });
+      fetch(`${h.proxy.url}/admin/breakers/p1/model-p1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode }) });
     expect((await force('open')).status).toBe(200);
     const drained = await complete(h);
     expect(drained.headers.get('x-understudy-attempts')).toBe('p1/model-p1=skipped-forced-open,p2/model-p2=200');

@@ -137,7 +137,7 @@ describe('npm run drill against the local server', () => {
     const { server } = await setUp();
     const document = structuredClone(server.compiled.config) as { providers: Record<string, Record<string, unknown>> };
     document.providers['openai-drill']!.chaos = { errorRate: 1, status: 503 };
-    expect((await fetch(`${server.url}/admin/config`, { method: 'PUT', body: JSON.stringify(document) })).status).toBe(200);
+    expect((await fetch(`${server.url}/admin/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(document) })).status).toBe(200);
     const { code, report } = await drill(server.url);
     expect(details(report, 'preflight')).toContain('warn a fault left on "openai-drill" by an earlier drill was removed first');
     expect(code).toBe(0);

@@ -5,7 +5,7 @@ import { validateConfig } from '../../functions/config/load.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { MemoryBreakerStore } from '../../functions/core/breaker/memory-store.ts';
 import type { RequestRecord } from '../../functions/core/ports.ts';
-import { startLocalServer, type LocalServer } from '../../functions/local/server.ts';
+import { startLocalServer, type LocalServer, type LocalServerOptions } from '../../functions/local/server.ts';
 import { ManualClock } from './manual-clock.ts';
 
 export { ManualClock };
@@ -20,7 +20,10 @@ export interface Harness {
 }
 
 /** Starts the local proxy on loopback over a config document (validated like `npm start` does). */
-export async function startProxy(document: unknown, options: { random?: () => number } = {}): Promise<Harness> {
+export async function startProxy(
+  document: unknown,
+  options: { random?: () => number; server?: Pick<LocalServerOptions, 'authorize' | 'adminKey' | 'allowedHosts' | 'limits' | 'host'> } = {},
+): Promise<Harness> {
   const result = validateConfig(document);
   if (!result.ok) throw new Error(`test config invalid: ${result.errors.join('; ')}`);
   const config: Config = result.config;
@@ -39,6 +42,7 @@ export async function startProxy(document: unknown, options: { random?: () => nu
     clock,
     breakers: new MemoryBreakerStore({ clock, random: () => 0.5 }),
     random: options.random ?? (() => 0.5),
+    ...options.server,
   });
   const openai = new OpenAI({ baseURL: `${proxy.url}/v1`, apiKey: 'local', maxRetries: 0 });
   return { proxy, openai, records, clock, telemetry, close: () => proxy.close() };
