@@ -4,7 +4,7 @@ import { generateText, jsonSchema, stepCountIs, streamText, tool, type LanguageM
 import { describe, expect, it } from 'vitest';
 import type { Harness } from '../support/proxy-harness.ts';
 import { fakeHttp, proxyFor, sseFixture, useCleanups, type Target } from '../translation/upstreams.ts';
-import { anthropicToolThenText, OSLO_WEATHER, openaiToolThenText, unavailable } from './upstream-answers.ts';
+import { anthropicToolThenText, carriesToolResult, OSLO_WEATHER, openaiToolThenText, responsesToolFrames, unavailable } from './upstream-answers.ts';
 
 /**
  * The Vercel AI SDK (`ai` with `@ai-sdk/openai` and `@ai-sdk/anthropic`) pointed at the local
@@ -40,9 +40,9 @@ const weatherTool = tool({
 });
 
 /** A tool round trip driven by the SDK: the call, `execute`, the result sent back, the answer. */
-async function toolRoundTrip(model: LanguageModel) {
+async function toolRoundTrip(model: LanguageModel, providerOptions: Parameters<typeof generateText>[0]['providerOptions'] = {}) {
   calls.length = 0;
-  return generateText({ model, prompt: 'Weather in Oslo?', tools: { get_weather: weatherTool }, stopWhen: stepCountIs(3), ...settings });
+  return generateText({ model, prompt: 'Weather in Oslo?', tools: { get_weather: weatherTool }, stopWhen: stepCountIs(3), providerOptions, ...settings });
 }
 
 async function streamed(model: LanguageModel) {
@@ -147,5 +147,72 @@ describe('AI SDK @ai-sdk/anthropic (Messages)', () => {
     expect(result.text).toBe('Paris is the capital.');
     expect(result.headers?.['x-understudy-attempts']).toBe('p1/claude-sonnet-4-5=503,p1/claude-sonnet-4-5=503,p2/gpt-4.1=200');
     expect(primary.requests).toHaveLength(2);
+  });
+});
+
+/** `openai(alias)`: the default provider of `@ai-sdk/openai`, on the Responses API. */
+function openaiResponses(h: Harness): LanguageModel {
+  return createOpenAI({ baseURL: `${h.proxy.url}/v1`, apiKey: 'local' })('alias');
+}
+
+describe('AI SDK openai() (the default provider: Responses API)', () => {
+  it('generateText from an OpenAI target serving the Responses API: the text and its usage', async () => {
+    const upstream = await fakeHttp(() => sseFixture('openai-responses', 'text'));
+    const h = await proxyFor([{ kind: 'openai', url: upstream.baseUrl, model: 'gpt-5' }]);
+    const result = await generateText({ model: openaiResponses(h), prompt: 'Capital of France?', ...settings });
+    expect(result.text).toBe('Paris is the capital of France.');
+    expect(result.finishReason).toBe('stop');
+    expect(result.usage).toMatchObject({ inputTokens: 14, outputTokens: 9, totalTokens: 23 });
+    expect(upstream.requests[0]!.url).toBe('/v1/responses');
+    expect(upstream.requests[0]!.body).toMatchObject({ model: 'gpt-5', max_output_tokens: 512 });
+    expect(JSON.stringify(upstream.requests[0]!.body)).toContain('Capital of France?');
+  });
+
+  it('streamText from a Chat-Completions-only target: text, finish reason and usage in the Responses stream', async () => {
+    const upstream = await fakeHttp(() => sseFixture('openai', 'text'));
+    const h = await proxyFor([{ kind: 'openai-compatible', url: upstream.baseUrl, model: 'llama-3.3-70b' }]);
+    const result = await streamed(openaiResponses(h));
+    expect(result.text).toBe('Paris is the capital.');
+    expect(result.finishReason).toBe('stop');
+    expect(result.usage).toMatchObject({ inputTokens: 21, outputTokens: 5 });
+    expect(upstream.requests[0]!.url).toBe('/v1/chat/completions');
+  });
+
+  it('a tool round trip through a Responses target: the function_call_output reaches the provider', async () => {
+    const upstream = await fakeHttp((request) => (carriesToolResult(request) ? sseFixture('openai-responses', 'text') : { kind: 'sse', frames: responsesToolFrames() }));
+    const h = await proxyFor([{ kind: 'openai', url: upstream.baseUrl, model: 'gpt-5' }]);
+    const result = await toolRoundTrip(openaiResponses(h));
+    expect(calls).toEqual([{ city: 'Oslo' }]);
+    expect(result.text).toBe('Paris is the capital of France.');
+    const second = JSON.stringify(upstream.requests[1]!.body);
+    expect(second).toContain('"type":"function_call_output"');
+    expect(second).toContain('"call_id":"call_r1"');
+    expect(second).toContain('snow');
+  });
+
+  it('a tool round trip through an Anthropic target with store: false: the whole history is sent, the result reaches the provider as a tool_result', async () => {
+    const upstream = await fakeHttp(anthropicToolThenText);
+    const h = await proxyFor([{ kind: 'anthropic', url: upstream.url, model: 'claude-sonnet-4-5' }]);
+    // With the default store: true the SDK refers to earlier output items by id (item_reference),
+    // which only the provider that stored them can resolve.
+    const result = await toolRoundTrip(openaiResponses(h), { openai: { store: false } });
+    expect(calls).toEqual([{ city: 'Oslo' }]);
+    expect(result.text).toBe('Paris is the capital of France.');
+    const second = upstream.requests[1]!.body as { messages: unknown[] };
+    expect(JSON.stringify(second.messages)).toContain('"tool_use_id":"toolu_01Q9"');
+    expect(JSON.stringify(second.messages)).toContain('snow');
+  });
+
+  it('fails over from a 503 Responses primary to an Anthropic fallback, streaming', async () => {
+    const primary = await fakeHttp(() => unavailable);
+    const fallback = await fakeHttp(() => sseFixture('anthropic', 'text'));
+    const h = await proxyFor([
+      { kind: 'openai', url: primary.baseUrl, model: 'gpt-5' },
+      { kind: 'anthropic', url: fallback.url, model: 'claude-sonnet-4-5' },
+    ]);
+    const result = await streamed(openaiResponses(h));
+    expect(result.text).toBe('Paris is the capital of France.');
+    expect(result.usage).toMatchObject({ inputTokens: 18, outputTokens: 9 });
+    expect(result.headers?.['x-understudy-provider']).toBe('p2');
   });
 });

@@ -45,3 +45,24 @@ export const unavailable: Behavior = openaiError(503, 'upstream unavailable', 's
 
 /** The weather tool's answer in the client suites. */
 export const OSLO_WEATHER = '-3 °C, snow';
+
+/** OpenAI Responses API frames of one get_weather call for Oslo (arguments in two pieces), with usage. */
+export function responsesToolFrames(): string[] {
+  let seq = 0;
+  const ev = (type: string, payload: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...payload, sequence_number: seq++ })}\n\n`;
+  const base = { id: 'resp_tool1', object: 'response', created_at: 1767000000, model: 'gpt-5-2025-08-07', error: null, incomplete_details: null, tools: [], parallel_tool_calls: true };
+  const started = { id: 'fc_r1', type: 'function_call', status: 'in_progress', call_id: 'call_r1', name: 'get_weather', arguments: '' };
+  const done = { ...started, status: 'completed', arguments: '{"city":"Oslo"}' };
+  return [
+    ev('response.created', { response: { ...base, status: 'in_progress', output: [], usage: null } }),
+    ev('response.in_progress', { response: { ...base, status: 'in_progress', output: [], usage: null } }),
+    ev('response.output_item.added', { output_index: 0, item: started }),
+    ev('response.function_call_arguments.delta', { item_id: 'fc_r1', output_index: 0, delta: '{"city":"Os' }),
+    ev('response.function_call_arguments.delta', { item_id: 'fc_r1', output_index: 0, delta: 'lo"}' }),
+    ev('response.function_call_arguments.done', { item_id: 'fc_r1', output_index: 0, arguments: '{"city":"Oslo"}' }),
+    ev('response.output_item.done', { output_index: 0, item: done }),
+    ev('response.completed', {
+      response: { ...base, status: 'completed', output: [done], usage: { input_tokens: 64, input_tokens_details: { cached_tokens: 0 }, output_tokens: 12, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 76 } },
+    }),
+  ];
+}
