@@ -1,11 +1,12 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type BreakerStore, type Clock, type Telemetry, type Upstream } from '../core/ports.ts';
 import { createProxy, type Proxy } from '../core/proxy.ts';
 import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
-import { createBreakerClient, DynamoBreakerStore } from './dynamo-breaker-store.ts';
+import { lazyBreakerClient, lazySsmClient } from './aws-sdk-lazy.ts';
+import { DynamoBreakerStore } from './dynamo-breaker-store.ts';
 import { EmfTelemetry } from './emf-telemetry.ts';
 import { fetchUpstream } from './fetch-upstream.ts';
 import { ssmAuthorize } from './ssm-client-keys.ts';
@@ -71,7 +72,9 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
   const keysPath = env.UNDERSTUDY_KEYS_PATH ?? '/understudy/keys';
   const clock = overrides.clock ?? systemClock;
   const telemetry = overrides.telemetry ?? new EmfTelemetry();
-  const ssm = overrides.ssm ?? new SSMClient({});
+  // Clients are created on first use: the SSM one by the config read this init starts, the
+  // DynamoDB one by the first background read of a breaker view (never on a request's path).
+  const ssm = overrides.ssm ?? lazySsmClient();
   const secrets = new SsmSecrets({ client: ssm, env, telemetry, clock });
 
   let inForce: CompiledConfig | undefined;
@@ -92,7 +95,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
   const targets = () => [...new Set([...(inForce?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
 
   const breakers = new DynamoBreakerStore({
-    client: overrides.dynamo ?? createBreakerClient(),
+    client: overrides.dynamo ?? lazyBreakerClient(),
     table,
     clock,
     telemetry,

@@ -1,22 +1,10 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClientConfig,
-  type UpdateItemCommandInput,
-} from '@aws-sdk/client-dynamodb';
+import type { AttributeValue, ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { MAX_PROBES } from '../config/defaults.ts';
 import type { BreakerPersistence, CountBatch, LeaseClaim, Written } from '../core/breaker/persistence.ts';
 import { SharedBreakerStore, type SharedBreakerOptions } from '../core/breaker/shared-store.ts';
 import * as machine from '../core/breaker/state-machine.ts';
 import type { BreakerState, ForcedMode, TargetKey } from '../core/ports.ts';
-
-/** The client the store wants: one retry at most, so a slow table costs little. */
-export function createBreakerClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
-  return new DynamoDBClient({ maxAttempts: 2, ...config });
-}
+import { clientOf, dynamoSdk, type ClientSource } from './aws-sdk-lazy.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -35,19 +23,23 @@ const CLEARED = [...LEASES.flatMap((i) => [`lease${i}`, `leaseId${i}`]), ...WIND
  * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`). The logic is in core/breaker/shared-store.ts.
  */
 export class DynamoBreakerPersistence implements BreakerPersistence {
-  private readonly client: DynamoDBClient;
+  private readonly client: ClientSource<DynamoDBClient>;
   private readonly table: string;
   private readonly timeoutMs: number;
 
-  /** `timeoutMs` bounds one call (default 150 ms): the store is advisory, a slow answer is no answer. */
-  constructor(client: DynamoDBClient, table: string, timeoutMs = 150) {
+  /**
+   * `client` may be created on first use (the SDK module then loads off the request path, in a
+   * background read); `timeoutMs` bounds one call (default 150 ms): the store is advisory.
+   */
+  constructor(client: ClientSource<DynamoDBClient>, table: string, timeoutMs = 150) {
     this.client = client;
     this.table = table;
     this.timeoutMs = timeoutMs;
   }
 
   async read(target: TargetKey): Promise<machine.BreakerRecord> {
-    const result = await this.client.send(new GetItemCommand({ TableName: this.table, Key: key(target), ConsistentRead: true }), this.bound());
+    const [client, { GetItemCommand }] = await Promise.all([clientOf(this.client), dynamoSdk()]);
+    const result = await client.send(new GetItemCommand({ TableName: this.table, Key: key(target), ConsistentRead: true }), this.bound());
     return fromItem(result.Item);
   }
 
@@ -140,16 +132,18 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
   }
 
   private async update(input: Omit<UpdateItemCommandInput, 'TableName' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>, timeoutMs = this.timeoutMs): Promise<Written> {
+    const [client, { UpdateItemCommand }] = await Promise.all([clientOf(this.client), dynamoSdk()]);
     try {
-      const result = await this.client.send(
+      const result = await client.send(
         new UpdateItemCommand({ ...input, TableName: this.table, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
         this.bound(timeoutMs),
       );
       return { ok: true, record: fromItem(result.Attributes) };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
       // DynamoDB returns the current item with the failure; an emulator may not: read it then.
-      return { ok: false, record: error.Item ? fromItem(error.Item) : await this.read(String(input.Key!.pk!.S)) };
+      const current = (error as ConditionalCheckFailedException).Item;
+      return { ok: false, record: current ? fromItem(current) : await this.read(String(input.Key!.pk!.S)) };
     }
   }
 
@@ -159,7 +153,8 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
 }
 
 export interface DynamoBreakerOptions extends Omit<SharedBreakerOptions, 'persistence'> {
-  client: DynamoDBClient;
+  /** A client, or how to create it on first use (`lazyBreakerClient()`). */
+  client: ClientSource<DynamoDBClient>;
   table: string;
   /** Bound of one DynamoDB call (default 150 ms). */
   timeoutMs?: number;

@@ -1,11 +1,12 @@
-import { GetParametersByPathCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
+import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { METRICS } from '../config/metric-names.ts';
+import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
 import { createAuthorize, parseClientKeyRecord, type ClientKeyRecord, type ClientKeyStore, type KeyLookup } from '../core/client-keys.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
 import type { Authorization } from '../core/proxy.ts';
 
 export interface SsmClientKeysOptions {
-  client: SSMClient;
+  client: ClientSource<SSMClient>;
   /** Env UNDERSTUDY_KEYS_PATH, e.g. `/understudy/keys`; records live under `<keysPath>/clients/<id>`. */
   keysPath: string;
   telemetry?: Telemetry;
@@ -71,9 +72,10 @@ export class SsmClientKeys implements ClientKeyStore {
     this.attemptedAt = this.clock.now();
     const parameters: Parameter[] = [];
     try {
+      const [ssm, { GetParametersByPathCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
       let token: string | undefined;
       do {
-        const page = await client.send(new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: true, MaxResults: 10, NextToken: token }), {
+        const page = await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: true, MaxResults: 10, NextToken: token }), {
           abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
         });
         parameters.push(...(page.Parameters ?? []));

@@ -1,11 +1,12 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { parseConfigJson, validateConfig } from '../config/load.ts';
 import { METRICS } from '../config/metric-names.ts';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
+import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
 
 export interface SsmConfigSourceOptions {
-  client: SSMClient;
+  client: ClientSource<SSMClient>;
   /** The String parameter holding the validated config JSON (env UNDERSTUDY_CONFIG_PARAMETER). */
   parameterName: string;
   /**
@@ -98,7 +99,8 @@ export class SsmConfigSource {
     let text: string;
     let version: number | undefined;
     try {
-      const out = await client.send(new GetParameterCommand({ Name: parameterName }), {
+      const [ssm, { GetParameterCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
+      const out = await ssm.send(new GetParameterCommand({ Name: parameterName }), {
         abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
       });
       text = out.Parameter?.Value ?? '';

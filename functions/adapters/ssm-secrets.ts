@@ -1,10 +1,11 @@
-import { GetParameterCommand, ParameterNotFound, type SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import { systemClock, type Clock, type Secrets, type Telemetry } from '../core/ports.ts';
+import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
 import { envSecrets } from './env-secrets.ts';
 
 export interface SsmSecretsOptions {
-  client: SSMClient;
+  client: ClientSource<SSMClient>;
   /** For `env:` references (usually `process.env`). */
   env?: Record<string, string | undefined>;
   telemetry?: Telemetry;
@@ -62,7 +63,8 @@ export class SsmSecrets implements Secrets {
     const { client, telemetry } = this.options;
     const now = this.clock.now();
     try {
-      const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }), {
+      const [ssm, { GetParameterCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
+      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), {
         abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
       });
       const value = out.Parameter?.Value?.trim() || undefined;
@@ -70,7 +72,7 @@ export class SsmSecrets implements Secrets {
       if (!value) this.reportMissing(name, 'is empty');
       return value;
     } catch (error) {
-      if (error instanceof ParameterNotFound) {
+      if ((error as Error)?.name === 'ParameterNotFound') {
         this.cache.set(name, { value: undefined, until: now + (this.options.missingTtlMs ?? 30_000) });
         this.reportMissing(name, 'does not exist');
         return undefined;

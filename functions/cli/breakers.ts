@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createBreakerTable } from '../adapters/create-breaker-table.ts';
-import { createBreakerClient, DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
+import { lazyBreakerClient } from '../adapters/aws-sdk-lazy.ts';
+import { DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
 import { parseConfigText } from '../config/parse-text.ts';
 import { systemClock, type BreakerSnapshot, type ForcedMode } from '../core/ports.ts';
 import { targetKey } from '../core/compiled-config.ts';
@@ -34,7 +35,7 @@ export async function runBreakersCli(argv: readonly string[], io: CliOutput = pr
   const table = args.options.get('table') ?? env.UNDERSTUDY_BREAKER_TABLE;
   try {
     if (command === 'create-table' && subject) {
-      const result = await createBreakerTable(createBreakerClient(), subject);
+      const result = await createBreakerTable(await lazyBreakerClient()(), subject);
       io.out(result === 'created' ? `created table ${subject}` : `table ${subject} already exists`);
       return 0;
     }
@@ -63,7 +64,7 @@ export async function runBreakersCli(argv: readonly string[], io: CliOutput = pr
 
 function store(table: string | undefined, configPath = 'understudy.config.yaml'): DynamoBreakerStore | undefined {
   if (!table) return undefined;
-  return new DynamoBreakerStore({ client: createBreakerClient(), table, clock: systemClock, timeoutMs: 5_000, targets: () => configuredTargets(configPath) });
+  return new DynamoBreakerStore({ client: lazyBreakerClient(), table, clock: systemClock, timeoutMs: 5_000, targets: () => configuredTargets(configPath) });
 }
 
 function configuredTargets(path: string): string[] {

@@ -95,9 +95,9 @@ async function main(): Promise<number> {
 }
 
 async function dynamoBreakers(table: string, telemetry: Telemetry, compiled: () => CompiledConfig | undefined) {
-  const { DynamoBreakerStore, createBreakerClient } = await import('../adapters/dynamo-breaker-store.ts');
+  const [{ DynamoBreakerStore }, { lazyBreakerClient }] = await Promise.all([import('../adapters/dynamo-breaker-store.ts'), import('../adapters/aws-sdk-lazy.ts')]);
   return new DynamoBreakerStore({
-    client: createBreakerClient(),
+    client: lazyBreakerClient(),
     table,
     clock: systemClock,
     telemetry,
