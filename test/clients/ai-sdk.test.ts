@@ -1,6 +1,6 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
-import { generateText, jsonSchema, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
+import { APICallError, generateText, jsonSchema, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import { describe, expect, it } from 'vitest';
 import type { Harness } from '../support/proxy-harness.ts';
 import { fakeHttp, proxyFor, sseFixture, useCleanups, type Target } from '../translation/upstreams.ts';
@@ -201,6 +201,16 @@ describe('AI SDK openai() (the default provider: Responses API)', () => {
     const second = upstream.requests[1]!.body as { messages: unknown[] };
     expect(JSON.stringify(second.messages)).toContain('"tool_use_id":"toolu_01Q9"');
     expect(JSON.stringify(second.messages)).toContain('snow');
+  });
+
+  it('with the default store: true the second turn refers to stored items: a clear 400 from a target that cannot resolve them', async () => {
+    const upstream = await fakeHttp(anthropicToolThenText);
+    const h = await proxyFor([{ kind: 'anthropic', url: upstream.url, model: 'claude-sonnet-4-5' }]);
+    const failure = await toolRoundTrip(openaiResponses(h)).catch((error: unknown) => error);
+    expect(APICallError.isInstance(failure)).toBe(true);
+    expect(failure).toMatchObject({ statusCode: 400 });
+    expect((failure as APICallError).message).toContain('item_reference');
+    expect(upstream.requests).toHaveLength(1);
   });
 
   it('fails over from a 503 Responses primary to an Anthropic fallback, streaming', async () => {
