@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
+import { embeddingsIssues } from './embeddings-alias.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
 
 /**
@@ -117,6 +118,11 @@ const providerSchema = z.strictObject({
 const targetSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
+  /**
+   * Embeddings aliases: the label of the vectors this target produces, when its model id does not
+   * say it (an Azure deployment name, a fine-tune). Targets of one alias must share it.
+   */
+  vectorSpace: z.string().min(1).optional(),
 });
 
 /** Shadow traffic: a sampled share of the alias's requests also goes to `target`, never to the client. */
@@ -129,6 +135,8 @@ const shadowSchema = z.strictObject({
 });
 
 const aliasSchema = z.strictObject({
+  /** `chat` (Chat Completions, Messages, count_tokens) or `embeddings` (`POST /v1/embeddings`). */
+  kind: z.enum(['chat', 'embeddings']).default('chat'),
   targets: z.array(targetSchema).min(1, 'an alias needs at least one target'),
   policy: aliasPolicySchema.optional(),
   shadow: shadowSchema.optional(),
@@ -162,6 +170,9 @@ export const configSchema = z
       if (provider.kind === 'bedrock' && !provider.region) {
         ctx.addIssue({ code: 'custom', path: ['providers', name, 'region'], message: 'kind "bedrock" needs a region' });
       }
+    }
+    for (const [name, alias] of Object.entries(config.aliases)) {
+      for (const issue of embeddingsIssues(alias, config.providers)) ctx.addIssue({ code: 'custom', path: ['aliases', name, ...issue.path], message: issue.message });
     }
   });
 

@@ -20,6 +20,8 @@ export interface ResolvedTarget {
 
 export interface ResolvedAlias {
   name: string;
+  /** What the alias serves: chat (Chat Completions, Messages, count_tokens) or embeddings. */
+  kind: 'chat' | 'embeddings';
   /** Usable targets in configured order (providers without a key are left out). */
   targets: ResolvedTarget[];
   /** The first configured target, usable or not: serving from anything else is a failover. */
@@ -100,7 +102,7 @@ export async function compileConfig(config: Config, secrets: Secrets, dialects: 
       .filter((t): t is ResolvedTarget => t !== undefined);
     if (targets.length === 0) warnings.push(`alias "${name}" has no usable target`);
     const first = alias.targets[0]!;
-    const resolved: ResolvedAlias = { name, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) };
+    const resolved: ResolvedAlias = { name, kind: alias.kind, targets, primary: targetKey(first.provider, first.model), policy: policyFor(config, name) };
     if (alias.shadow) {
       const shadowTarget = resolve(alias.shadow.target);
       if (shadowTarget) resolved.shadow = { target: shadowTarget, sampleRate: alias.shadow.sampleRate, timeoutMs: alias.shadow.timeoutMs };

@@ -38,6 +38,11 @@ function inputItems(request: ChatRequest, provider: string): Json[] {
       });
       continue;
     }
+    if (message.role === 'system') {
+      // A mid-conversation instruction: the Responses API takes system and developer messages anywhere.
+      items.push({ role: message.developer ? 'developer' : 'system', content: message.content.map((p) => ({ type: 'input_text', text: p.text })) });
+      continue;
+    }
     if (message.role === 'tool') {
       const custom = freeformCalls.has(message.toolCallId);
       items.push({ type: custom ? 'custom_tool_call_output' : 'function_call_output', call_id: message.toolCallId, output: toolOutput(message.content) });
