@@ -1,4 +1,4 @@
-import { bedrockEmbeddingFamily, vectorSpaceOf } from './vector-space.ts';
+import { bedrockEmbeddingFamily, vectorSpaceOf } from '../ir/vector-space.ts';
 
 interface AliasShape {
   kind: 'chat' | 'embeddings';
@@ -16,7 +16,7 @@ export interface AliasIssue {
 const EMBEDDING_KINDS = new Set(['openai', 'openai-compatible', 'azure-openai', 'mistral', 'together', 'fireworks', 'openrouter', 'ollama', 'gemini', 'bedrock']);
 
 /**
- * The rules of embeddings aliases (config/vector-space.ts says why): every target speaks an
+ * The rules of embeddings aliases (ir/vector-space.ts says why): every target speaks an
  * embeddings API, a Bedrock model is one of the families the proxy can call, and all targets share
  * one vector space. No shadow traffic (there is no answer text to compare), and `vectorSpace` only
  * on embeddings aliases. Targets naming unknown providers are reported elsewhere.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../functions/config/parse-text.ts';
-import { embeddingFamily } from '../../functions/config/vector-space.ts';
+import { embeddingFamily } from '../../functions/ir/vector-space.ts';
 
 const providers = `
 providers:

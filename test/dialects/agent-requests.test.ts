@@ -4,6 +4,7 @@ import { takesSystemTurns } from '../../functions/dialects/anthropic/system-turn
 import { buildConverseRequest } from '../../functions/dialects/bedrock/build-request.ts';
 import { buildGeminiRequest } from '../../functions/dialects/gemini/build-request.ts';
 import { buildOpenAiRequest } from '../../functions/dialects/openai/build-request.ts';
+import { buildResponsesRequest } from '../../functions/dialects/openai-responses/build-request.ts';
 import { foldSystemMessages } from '../../functions/dialects/shared/system-notes.ts';
 import type { TargetCall } from '../../functions/ir/dialect.ts';
 import type { ChatRequest, Message } from '../../functions/ir/request.ts';
@@ -80,6 +81,12 @@ describe('mid-conversation system messages', () => {
       { role: 'assistant', content: 'Hello.' },
       { role: 'user', content: [note('Answer in French.'), text('Weather?')] },
     ]);
+  });
+
+  it('a Responses target keeps them in place as system or developer input items', () => {
+    const built = buildResponsesRequest(chat(afterAssistant), openaiTarget('openai'));
+    if (!built.ok) throw new Error(built.failure.message);
+    expect(built.body.input).toContainEqual({ role: 'developer', content: [{ type: 'input_text', text: 'Answer in French.' }] });
   });
 
   it('Claude models that take system turns keep them where the placement rules allow; others get the note', () => {

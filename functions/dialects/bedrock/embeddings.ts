@@ -1,0 +1,57 @@
+import { bedrockEmbeddingFamily } from '../../ir/vector-space.ts';
+import type { EmbeddingRequest, Embeddings } from '../../ir/embeddings.ts';
+
+/** One InvokeModel call of an embeddings request (Titan embeds one text per call). */
+export interface InvokeBody {
+  body: Record<string, unknown>;
+  /** How many vectors the answer holds. */
+  count: number;
+}
+
+/**
+ * An embeddings request → the InvokeModel bodies for a Bedrock embedding model:
+ * - Titan Text Embeddings: one call per text, `{inputText, dimensions?}` (v2 takes 256, 512 or
+ *   1024 dimensions; v1 none: a request for dimensions is then unsupported there).
+ * - Cohere Embed: one call, `{texts, input_type: "search_document", embedding_types: ["float"]}`.
+ *   OpenAI's API has no input type; `search_document` is what an index is built with. A client may
+ *   send `input_type` (Cohere's own field) to choose, e.g. `search_query` for queries.
+ * Token-id input has no Bedrock form.
+ */
+export function buildBedrockEmbedBodies(request: EmbeddingRequest, model: string): InvokeBody[] | string {
+  if (request.input.kind !== 'texts') return 'Bedrock embeds text only, not token ids';
+  const texts = request.input.texts;
+  const family = bedrockEmbeddingFamily(model);
+  if (family === 'titan') {
+    if (request.dimensions !== undefined && /titan-embed-text-v1|titan-embed-g1/.test(model)) return `${model} does not take dimensions`;
+    return texts.map((text) => ({ body: { inputText: text, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}) }, count: 1 }));
+  }
+  if (family === 'cohere') {
+    if (request.dimensions !== undefined) return `${model} does not take dimensions here`;
+    const inputType = typeof request.extra.input_type === 'string' ? request.extra.input_type : 'search_document';
+    return [{ body: { texts, input_type: inputType, embedding_types: ['float'] }, count: texts.length }];
+  }
+  return `${model} is not a Bedrock embedding model the proxy can call`;
+}
+
+/** One InvokeModel answer → its vectors and token count, or why it is not an embeddings answer. */
+export function parseBedrockEmbeddings(json: unknown, count: number): { vectors: number[][]; inputTokens?: number } | string {
+  const body = json as { embedding?: unknown; inputTextTokenCount?: unknown; embeddings?: unknown } | null;
+  const isVector = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => typeof n === 'number');
+  if (isVector(body?.embedding)) {
+    return { vectors: [body.embedding], ...(typeof body.inputTextTokenCount === 'number' ? { inputTokens: body.inputTextTokenCount } : {}) };
+  }
+  // Cohere: `embeddings` is the list itself, or `{float: [...]}` when embedding_types was given.
+  const list = Array.isArray(body?.embeddings) ? body.embeddings : (body?.embeddings as { float?: unknown } | undefined)?.float;
+  if (Array.isArray(list) && list.length === count && list.every(isVector)) return { vectors: list };
+  return 'Bedrock answered without the expected embeddings';
+}
+
+/** The answers of every call joined: vectors in input order, tokens summed when every call counted. */
+export function joinBedrockEmbeddings(parts: { vectors: number[][]; inputTokens?: number }[], model: string): Embeddings {
+  const counted = parts.every((p) => p.inputTokens !== undefined);
+  return {
+    vectors: parts.flatMap((p) => p.vectors),
+    model,
+    ...(counted ? { inputTokens: parts.reduce((sum, p) => sum + (p.inputTokens ?? 0), 0) } : {}),
+  };
+}
