@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
+import { lookupAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
 import { readBody } from './http-body.ts';
@@ -141,20 +142,13 @@ export function createProxy(deps: ProxyDeps) {
     const chat = parsed.request;
     record.alias = chat.model;
     record.stream = chat.stream;
-    let alias = compiled.aliases.get(chat.model);
-    if (alias && ingress.name === 'openai-responses') {
+    const found = lookupAlias(compiled, chat.model, 'chat', allowed);
+    if (!found.ok) return fail(found.error, found.exhausted ? { exhausted: true } : {});
+    let alias = found.alias;
+    if (ingress.name === 'openai-responses') {
       const chosen = aliasForResponses(alias, chat);
       if (!chosen.ok) return fail(chosen.error);
       alias = chosen.alias;
-    }
-    if (!alias) {
-      return fail(clientError(404, 'not_found', `the model "${chat.model}" does not exist; known aliases: ${[...compiled.aliases.keys()].join(', ')}`, { code: 'model_not_found', param: 'model' }));
-    }
-    if (allowed && !allowed.includes(alias.name)) {
-      return fail(clientError(403, 'permission', `this API key may not use the model "${chat.model}"`, { param: 'model' }));
-    }
-    if (alias.targets.length === 0) {
-      return fail(clientError(503, 'overloaded', `alias "${alias.name}" has no usable target (check the provider keys)`, { retryAfterSec: 60 }), { exhausted: true });
     }
 
     const deadline = Math.min(started + alias.policy.totalTimeoutMs, options.deadline ?? Infinity);
