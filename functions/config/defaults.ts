@@ -20,6 +20,12 @@ export const DEFAULT_POLICY = {
   backoffMaxMs: 2_000,
   /** Fail over on a content-policy refusal instead of returning it (opt-in per alias). */
   failoverOnContentPolicy: false,
+  /** Ask another attempt to continue a stream that broke after text reached the client. */
+  continueStreams: true,
+  /** Continuations one request may make (each is an upstream attempt of its own). */
+  maxContinuations: 2,
+  /** Hedged requests may be at most this share of an alias's requests in a minute (cost guard). */
+  hedgeMaxShare: 0.1,
   breaker: {
     /** Open when failures / calls in the window reach this rate … */
     failureRate: 0.5,

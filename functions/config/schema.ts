@@ -58,6 +58,11 @@ const policyFields = {
   backoffBaseMs: ms,
   backoffMaxMs: ms,
   failoverOnContentPolicy: z.boolean(),
+  continueStreams: z.boolean(),
+  maxContinuations: z.number().int().min(0).max(5),
+  /** Opt-in: start the next target in parallel when the current attempt has no first token by then. */
+  hedgeAfterMs: positiveMs,
+  hedgeMaxShare: z.number().min(0).max(1),
 };
 
 const policySchema = z.strictObject({
@@ -70,6 +75,10 @@ const policySchema = z.strictObject({
   backoffBaseMs: policyFields.backoffBaseMs.default(DEFAULT_POLICY.backoffBaseMs),
   backoffMaxMs: policyFields.backoffMaxMs.default(DEFAULT_POLICY.backoffMaxMs),
   failoverOnContentPolicy: policyFields.failoverOnContentPolicy.default(DEFAULT_POLICY.failoverOnContentPolicy),
+  continueStreams: policyFields.continueStreams.default(DEFAULT_POLICY.continueStreams),
+  maxContinuations: policyFields.maxContinuations.default(DEFAULT_POLICY.maxContinuations),
+  hedgeAfterMs: policyFields.hedgeAfterMs.optional(),
+  hedgeMaxShare: policyFields.hedgeMaxShare.default(DEFAULT_POLICY.hedgeMaxShare),
   breaker: breakerSchema.default(() => breakerSchema.parse({})),
 });
 

@@ -1,0 +1,162 @@
+import type { ChatRequest, DialectName } from '../ir/request.ts';
+import type { StreamEvent } from '../ir/events.ts';
+import type { Failure } from '../ir/failure.ts';
+import type { TargetKey } from './ports.ts';
+
+/**
+ * Mid-stream continuation (RELIABILITY.md §4): when a stream fails after text reached the client,
+ * another attempt is asked to carry the answer on, and the client sees one seamless stream. This
+ * file holds the pure parts: what can be continued, how a target is asked, and how a repeated
+ * overlap is trimmed. The attempt loop and the stream writer do the I/O.
+ */
+
+/**
+ * `prefill`: the partial text is the start of the assistant turn and the model continues it
+ * (Anthropic Messages, Bedrock's Converse). `instruction`: the partial text goes in as an assistant
+ * turn followed by a short user instruction to continue, and the overlap the model repeats is
+ * trimmed (Chat Completions models mostly reject a trailing assistant message).
+ */
+export type ContinuationForm = 'prefill' | 'instruction';
+
+export const CONTINUE_INSTRUCTION =
+  'Your previous reply was cut off mid-answer. Continue it exactly where it stopped: no preamble, do not repeat anything you already wrote, keep the same language and format.';
+
+/** Dialects whose APIs accept a trailing assistant message as a prefill. */
+const PREFILL_DIALECTS: ReadonlySet<DialectName> = new Set(['anthropic', 'bedrock']);
+
+/** Characters per token for the sent-text estimate that lowers `maxTokens` (no tokenizer here). */
+const CHARS_PER_TOKEN = 4;
+/** A continuation asks for at least this many tokens, whatever the client's budget says is left. */
+const MIN_CONTINUATION_TOKENS = 16;
+
+/** Builds the request that asks a target to carry on from `sent`, the text the client already has. */
+export function continuationRequest(request: ChatRequest, sent: string, form: ContinuationForm): ChatRequest {
+  // Anthropic refuses a prefill that ends in white space; the trimmer drops a repeated space.
+  const text = form === 'prefill' ? sent.trimEnd() : sent;
+  const messages: ChatRequest['messages'] = [...request.messages, { role: 'assistant', content: [{ type: 'text', text }] }];
+  if (form === 'instruction') messages.push({ role: 'user', content: [{ type: 'text', text: CONTINUE_INSTRUCTION }] });
+  const continued: ChatRequest = { ...request, messages, stream: true };
+  if (request.maxTokens !== undefined) {
+    continued.maxTokens = Math.max(MIN_CONTINUATION_TOKENS, request.maxTokens - Math.ceil(sent.length / CHARS_PER_TOKEN));
+  }
+  return continued;
+}
+
+/**
+ * Which form each target is asked in: prefill where its dialect takes one, else the instruction;
+ * a target that refused a prefill (a 400) is asked with the instruction from then on.
+ */
+export class ContinuationForms {
+  private readonly refused = new Set<TargetKey>();
+
+  formFor(target: { key: TargetKey; dialect: { dialect: DialectName } }): ContinuationForm {
+    return PREFILL_DIALECTS.has(target.dialect.dialect) && !this.refused.has(target.key) ? 'prefill' : 'instruction';
+  }
+
+  /** Remembers that this target rejected a prefill. Bounded by the configured targets. */
+  prefillRefused(target: TargetKey): void {
+    this.refused.add(target);
+  }
+}
+
+/** Whether a failure is worth one more try on the same target first (a cut, a reset, an overload event). */
+export function looksTransient(failure: Failure): boolean {
+  return failure.kind === 'stream-broken' || failure.kind === 'connect' || failure.kind === 'server';
+}
+
+/**
+ * What the client has been sent so far, as far as continuation cares: the text, and whether
+ * anything was sent that a continuation could not carry faithfully (a tool call, signed thinking).
+ */
+export class SentAnswer {
+  text = '';
+  private toolCall = false;
+  private signed = false;
+  private lastContent: 'text' | 'reasoning' | 'tool' | undefined;
+
+  add(event: StreamEvent): void {
+    switch (event.type) {
+      case 'text-delta':
+        this.text += event.text;
+        this.lastContent = 'text';
+        break;
+      case 'reasoning-delta':
+        if (event.signature) this.signed = true;
+        this.lastContent = 'reasoning';
+        break;
+      case 'tool-call-start':
+      case 'tool-call-delta':
+      case 'tool-call-end':
+        this.toolCall = true;
+        this.lastContent = 'tool';
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Text continues; a break inside or after a tool call, after signed thinking, or before any text
+   * cannot be continued faithfully.
+   */
+  continuable(): boolean {
+    return this.lastContent === 'text' && !this.toolCall && !this.signed && this.text.length > 0;
+  }
+}
+
+/** How much of the sent text's tail is compared with the continuation's start. */
+const OVERLAP_WINDOW = 200;
+/** A shorter match is taken for chance (a shared letter or word), not a repeat. */
+const MIN_OVERLAP = 6;
+
+/**
+ * Trims what a continuation repeats of the text already sent: the longest suffix of the sent tail
+ * (at least MIN_OVERLAP characters) that the continuation starts with. The continuation's first
+ * characters are held back until the overlap is decided (at most OVERLAP_WINDOW of them), then
+ * everything flows through. A repeated white space at the seam is dropped too.
+ */
+export class OverlapTrimmer {
+  private readonly tail: string;
+  private pending = '';
+  private decided = false;
+
+  constructor(sent: string) {
+    this.tail = sent.slice(-OVERLAP_WINDOW);
+  }
+
+  /** Text to send now for one continuation delta ('' while still deciding). */
+  push(text: string): string {
+    if (this.decided) return text;
+    this.pending += text;
+    if (this.pending.length < this.tail.length && this.couldStillGrow()) return '';
+    return this.decide();
+  }
+
+  /** The continuation ended (or its stream broke): whatever is still held back, trimmed. */
+  flush(): string {
+    return this.decided ? '' : this.decide();
+  }
+
+  /** Some suffix of the tail longer than what is pending still starts with all of it. */
+  private couldStillGrow(): boolean {
+    for (let length = this.pending.length + 1; length <= this.tail.length; length++) {
+      if (this.tail.slice(this.tail.length - length).startsWith(this.pending)) return true;
+    }
+    return false;
+  }
+
+  private decide(): string {
+    this.decided = true;
+    let out = this.pending;
+    this.pending = '';
+    const longest = Math.min(this.tail.length, out.length);
+    for (let length = longest; length >= MIN_OVERLAP; length--) {
+      if (this.tail.endsWith(out.slice(0, length))) {
+        out = out.slice(length);
+        break;
+      }
+    }
+    if (/\s$/.test(this.tail)) out = out.replace(/^[^\S\n]+/, '');
+    return out;
+  }
+}
