@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../config/metric-names.ts';
-import { CLIENT_GONE, type RequestRecord, type Telemetry } from '../core/ports.ts';
+import { CLIENT_GONE, HEDGE_LOST, type RequestRecord, type Telemetry } from '../core/ports.ts';
 
 /**
  * Telemetry on CloudWatch: Embedded Metric Format through Powertools Metrics (one EMF line per
@@ -37,6 +37,12 @@ export class EmfTelemetry implements Telemetry {
       m.addMetric(METRICS.failovers, MetricUnit.Count, failedOver ? 1 : 0);
       m.addMetric(METRICS.chainExhausted, MetricUnit.Count, record.exhausted ? 1 : 0);
       m.addMetric(METRICS.truncated, MetricUnit.Count, record.truncated ? 1 : 0);
+      if (record.hedged) {
+        m.addMetric(METRICS.hedged, MetricUnit.Count, 1);
+        m.addMetric(METRICS.hedgeWon, MetricUnit.Count, record.hedgeWon ? 1 : 0);
+      }
+      if (record.continued) m.addMetric(METRICS.streamsContinued, MetricUnit.Count, record.continued);
+      if (record.continuationFailed) m.addMetric(METRICS.continuationFailed, MetricUnit.Count, 1);
       if (record.timeToFirstTokenMs !== undefined) m.addMetric(METRICS.timeToFirstToken, MetricUnit.Milliseconds, record.timeToFirstTokenMs);
       m.addMetric(METRICS.duration, MetricUnit.Milliseconds, record.durationMs);
     });
@@ -57,7 +63,7 @@ export class EmfTelemetry implements Telemetry {
       const skipped = attempt.outcome.startsWith('skipped') && attempt.outcome !== 'skipped-cooldown';
       this.emit({ [DIMENSIONS.target]: attempt.target }, (m) => {
         // An attempt the caller's hang-up ended tells nothing of the target's health.
-        if (!attempt.outcome.startsWith('skipped') && attempt.outcome !== CLIENT_GONE) {
+        if (!attempt.outcome.startsWith('skipped') && attempt.outcome !== CLIENT_GONE && attempt.outcome !== HEDGE_LOST) {
           m.addMetric(attempt.outcome === '200' ? METRICS.attemptSuccesses : METRICS.attemptFailures, MetricUnit.Count, 1);
         }
         if (skipped || !attempt.panic) m.addMetric(METRICS.breakerOpen, MetricUnit.Count, skipped ? 1 : 0);

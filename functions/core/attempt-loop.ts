@@ -5,9 +5,10 @@ import type { ChatRequest } from '../ir/request.ts';
 import { Attempt } from './attempt.ts';
 import { withChaos } from './chaos.ts';
 import { finalError } from './final-error.ts';
-import { CLIENT_GONE, type Admission, type AttemptRecord, type BreakerOutcome, type BreakerStore, type Clock, type Upstream } from './ports.ts';
+import { CLIENT_GONE, HEDGE_LOST, type Admission, type AttemptRecord, type BreakerOutcome, type BreakerStore, type Clock, type Upstream } from './ports.ts';
 import { decide } from './retry-rules.ts';
 import type { ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
+import type { HedgeBudget } from './hedge-budget.ts';
 import { sleep } from './timers.ts';
 
 export interface LoopDeps {
@@ -15,6 +16,8 @@ export interface LoopDeps {
   upstream: Upstream;
   clock: Clock;
   random: () => number;
+  /** The hedging cost guard shared by the process's requests; absent: no hedging. */
+  hedges?: HedgeBudget;
 }
 
 export interface LoopInput {
@@ -31,6 +34,11 @@ export interface LoopInput {
   forwardHeaders: (target: ResolvedTarget) => Record<string, string>;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * A mid-stream continuation (core/continuation.ts): each target gets its own form of the request,
+   * an immediate finish is a whole answer (the break came at its very end), and nothing is hedged.
+   */
+  continuation?: { requestFor: (target: ResolvedTarget) => ChatRequest };
 }
 
 /** The attempt that won: its events so far, and the means to read on and settle its breaker. */
@@ -44,6 +52,8 @@ export interface Committed {
   finished: boolean;
   committedAt: number;
   records: AttemptRecord[];
+  /** A hedge was started; `won`: the hedge, not the attempt it hedged, served. */
+  hedge?: { won: boolean };
   /** Reports the served attempt's final outcome to its breaker. Call once. */
   settle(outcome: BreakerOutcome, label: string): Promise<void>;
 }
@@ -55,44 +65,75 @@ export interface Failed {
   exhausted: boolean;
   /** The caller hung up before an answer: nobody's fault, no alarm. */
   cancelled?: boolean;
+  hedge?: { won: boolean };
+}
+
+/** An attempt that failed before its commit point. */
+interface AttemptFailed {
+  kind: 'attempt-failed';
+  failure: Failure;
+}
+
+/** One attempt under way: its admission, and promises for its first content and its end. */
+interface Run {
+  target: ResolvedTarget;
+  admission: Admission;
+  /** Resolves at the attempt's first content event (never, if it fails before). */
+  content: Promise<void>;
+  done: Promise<Committed | AttemptFailed>;
+  /** Aborts the attempt: it lost a hedge race. */
+  lose(): Promise<void>;
 }
 
 /**
  * The attempt loop (RELIABILITY.md §1): walks the alias's targets in order, skipping open
  * breakers, retrying or failing over as retry-rules.ts decides, under one deadline and at most
- * `maxAttempts` upstream attempts.
+ * `maxAttempts` upstream attempts. With `hedgeAfterMs`, an attempt that has no first token by then
+ * is raced against the next target (once per request, within the alias's hedge share).
  */
 export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<Committed | Failed> {
   const { alias, deadline } = input;
   const { policy } = alias;
   const { breakers, clock } = deps;
   const settings = alias.policy.breaker;
+  const targets = alias.targets;
   const records: AttemptRecord[] = [];
   const skipped: { target: ResolvedTarget; admission: Extract<Admission, { decision: 'skip' }> }[] = [];
   let attempts = 0;
   let lastFailure: Failure | undefined;
+  const hedges = policy.hedgeAfterMs !== undefined && !input.continuation ? deps.hedges : undefined;
+  hedges?.request(alias.name);
+  let hedge: { won: boolean } | undefined;
 
-  const attemptOnce = async (target: ResolvedTarget, admission: Admission, panic: boolean): Promise<Committed | Failure> => {
+  const start = (target: ResolvedTarget, admission: Admission, panic: boolean): Run => {
     attempts++;
     const started = clock.now();
-    const result = await runOne(target, input, deps);
+    // Pushed now, filled in later: the header lists attempts in the order they started.
     const record: AttemptRecord = {
       target: target.key,
       provider: target.provider.name,
       model: target.model,
-      outcome: 'buffered' in result ? '200' : outcomeLabel(result),
-      durationMs: clock.now() - started,
+      outcome: 'pending',
+      durationMs: 0,
       ...(admission.decision === 'probe' ? { probe: true } : {}),
       ...(panic ? { panic: true } : {}),
     };
     records.push(record);
-    if (!('buffered' in result) && input.signal?.aborted) {
-      // The caller hung up: the aborted attempt says nothing about the provider (RELIABILITY.md §1).
-      record.outcome = CLIENT_GONE;
-      await breakers.report(target.key, settings, admission, { kind: 'neutral' });
-      return result;
-    }
-    if ('buffered' in result) {
+    let attempt: Attempt | undefined;
+    let lost = false;
+    let contentSeen!: () => void;
+    const content = new Promise<void>((resolve) => (contentSeen = resolve));
+    const done = (async (): Promise<Committed | AttemptFailed> => {
+      const result = await runOne(target, input, deps, { onAttempt: (a) => (attempt = a), onContent: contentSeen });
+      record.outcome = result.kind === 'read' ? '200' : outcomeLabel(result.failure);
+      record.durationMs = clock.now() - started;
+      if (result.kind === 'attempt-failed' && (lost || input.signal?.aborted)) {
+        // Aborted by us (a lost hedge) or the caller hung up: says nothing about the provider.
+        record.outcome = lost ? HEDGE_LOST : CLIENT_GONE;
+        await breakers.report(target.key, settings, admission, { kind: 'neutral' });
+        return result;
+      }
+      if (result.kind === 'attempt-failed') return result;
       let settled = false;
       return {
         kind: 'committed',
@@ -102,6 +143,7 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
         finished: result.finished,
         committedAt: clock.now(),
         records,
+        ...(hedge ? { hedge } : {}),
         settle: async (outcome, label) => {
           if (settled) return;
           settled = true;
@@ -110,42 +152,78 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
           await breakers.report(target.key, settings, admission, outcome);
         },
       };
-    }
-    return result;
+    })();
+    const lose = async () => {
+      lost = true;
+      attempt?.abort();
+      const result = await done;
+      // Committed in the same instant as the winner: release it unread.
+      if (result.kind === 'committed') {
+        result.attempt.abort();
+        await result.settle({ kind: 'neutral' }, HEDGE_LOST);
+      }
+    };
+    return { target, admission, content, done, lose };
   };
 
-  for (const [position, target] of input.alias.targets.entries()) {
-    let admission = await breakers.admit(target.key, settings, Math.max(1, deadline - clock.now()));
-    if (admission.decision === 'skip') {
+  /** Settles one failed attempt with its breaker; `stop` when the retry rules end the request. */
+  const counted = async (run: Run, failure: Failure, tries: number, position: number) => {
+    lastFailure = failure;
+    const decision = decide(failure, {
+      policy,
+      triesOnTarget: tries,
+      remainingMs: deadline - clock.now(),
+      hasNextTarget: position < targets.length - 1,
+      breakerQuiet: run.admission.decision === 'allow' && !run.admission.failing,
+      attemptsLeft: policy.maxAttempts - attempts,
+      now: clock.now(),
+      random: deps.random,
+    });
+    await breakers.report(run.target.key, settings, run.admission, decision.breaker);
+    return decision;
+  };
+
+  /** Admits the first target after `position` whose breaker lets it through, recording skips. */
+  const admitNext = async (from: number): Promise<{ position: number; admission: Admission } | undefined> => {
+    for (let position = from; position < targets.length; position++) {
+      const target = targets[position]!;
+      const admission = await breakers.admit(target.key, settings, Math.max(1, deadline - clock.now()));
+      if (admission.decision !== 'skip') return { position, admission };
       skipped.push({ target, admission });
       records.push({ target: target.key, provider: target.provider.name, model: target.model, outcome: `skipped-${admission.reason}`, durationMs: 0 });
-      continue;
     }
+    return undefined;
+  };
+
+  let next = await admitNext(0);
+  while (next) {
+    const { position } = next;
+    let { admission } = next;
+    const target = targets[position]!;
     let tries = 0;
+    next = undefined;
     for (;;) {
       if (input.signal?.aborted) return cancelled();
       if (attempts >= policy.maxAttempts || clock.now() >= deadline) return exhausted();
       tries++;
-      const result = await attemptOnce(target, admission, false);
-      if ('kind' in result && result.kind === 'committed') return result;
-      if (input.signal?.aborted) return cancelled();
-      const failure = result as Failure;
-      lastFailure = failure;
-      const decision = decide(failure, {
-        policy,
-        triesOnTarget: tries,
-        remainingMs: deadline - clock.now(),
-        hasNextTarget: position < input.alias.targets.length - 1,
-        breakerQuiet: admission.decision === 'allow' && !admission.failing,
-        attemptsLeft: policy.maxAttempts - attempts,
-        now: clock.now(),
-        random: deps.random,
-      });
-      await breakers.report(target.key, settings, admission, decision.breaker);
-      if (!decision.retrySame && !decision.failover) {
-        return { kind: 'failed', error: finalError(failure, { alias: alias.name, summary: '' }), records, exhausted: false };
+      const run = start(target, admission, false);
+      const raced = hedges && !hedge && attempts < policy.maxAttempts ? await hedged(run, position) : undefined;
+      if (raced?.kind === 'committed') return raced;
+      if (raced?.kind === 'both-failed') {
+        if (input.signal?.aborted) return cancelled();
+        if (raced.stop) return raced.stop;
+        next = await admitNext(raced.position + 1);
+        break;
       }
-      if (!decision.retrySame || attempts >= policy.maxAttempts) break;
+      const result = await run.done;
+      if (result.kind === 'committed') return result;
+      if (input.signal?.aborted) return cancelled();
+      const decision = await counted(run, result.failure, tries, position);
+      if (!decision.retrySame && !decision.failover) return gaveUp(result.failure);
+      if (!decision.retrySame || attempts >= policy.maxAttempts) {
+        next = await admitNext(position + 1);
+        break;
+      }
       try {
         await sleep(decision.delayMs, input.signal);
       } catch {
@@ -153,7 +231,10 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       }
       const again = await breakers.admit(target.key, settings, Math.max(1, deadline - clock.now()));
       // A cooldown this very request just set (a 429 waited out here) does not stop its own retry.
-      if (again.decision === 'skip' && again.reason !== 'cooldown') break;
+      if (again.decision === 'skip' && again.reason !== 'cooldown') {
+        next = await admitNext(position + 1);
+        break;
+      }
       admission = again.decision === 'skip' ? { decision: 'allow', generation: again.generation } : again;
     }
   }
@@ -162,14 +243,70 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
   if (attempts === 0 && skipped.length > 0 && clock.now() < deadline) {
     const soonest = skipped.reduce((a, b) => (b.admission.until < a.admission.until ? b : a));
     if (soonest.admission.reason !== 'forced-open') {
-      const result = await attemptOnce(soonest.target, soonest.admission, true);
-      if ('kind' in result && result.kind === 'committed') return result;
+      const result = await start(soonest.target, soonest.admission, true).done;
+      if (result.kind === 'committed') return result;
       if (input.signal?.aborted) return cancelled();
-      lastFailure = result as Failure;
+      lastFailure = result.failure;
       await breakers.report(soonest.target.key, settings, soonest.admission, { kind: 'failure' });
     }
   }
   return exhausted();
+
+  /**
+   * Hedging: waits `hedgeAfterMs` for the run's first content; if none came (and it has not
+   * ended), starts the next usable target and takes whichever produces content first. Undefined:
+   * no hedge was started, the run goes on as usual.
+   */
+  async function hedged(
+    run: Run,
+    position: number,
+  ): Promise<Committed | { kind: 'both-failed'; position: number; stop?: Failed } | undefined> {
+    const timer = delay(policy.hedgeAfterMs!);
+    const first = await Promise.race([run.content.then(() => 'content' as const), run.done.then(() => 'done' as const), timer.promise]);
+    timer.cancel();
+    if (first !== 'timer' || input.signal?.aborted) return undefined;
+    const later = position < targets.length - 1 && hedges!.tryHedge(alias.name, policy.hedgeMaxShare) ? await admitNext(position + 1) : undefined;
+    if (!later) return undefined;
+    hedge = { won: false };
+    const other = start(targets[later.position]!, later.admission, false);
+    const runs = [run, other];
+    const failures: { run: Run; failure: Failure; position: number }[] = [];
+    let pending = runs;
+    while (pending.length > 0) {
+      const { winner, ended } = await Promise.race(
+        pending.map((r) =>
+          Promise.race([r.content.then(() => ({ winner: r, ended: false })), r.done.then(() => ({ winner: r, ended: true }))]),
+        ),
+      );
+      const result = ended ? await winner.done : undefined;
+      if (!result || result.kind === 'committed') {
+        hedge.won = winner === other;
+        await Promise.all(pending.filter((r) => r !== winner).map((r) => r.lose()));
+        const served = await winner.done;
+        if (served.kind === 'committed') {
+          // The other may have failed on its own before: that is its provider's failure.
+          for (const f of failures) await counted(f.run, f.failure, 1, f.position);
+          return served;
+        }
+        // It failed after its first content (a whole answer was awaited): counted like any failure.
+        failures.push({ run: winner, failure: served.failure, position: winner === other ? later.position : position });
+        break;
+      }
+      failures.push({ run: winner, failure: result.failure, position: winner === other ? later.position : position });
+      pending = pending.filter((r) => r !== winner);
+    }
+    let stop: Failed | undefined;
+    for (const { run: failedRun, failure, position: at } of failures) {
+      if (input.signal?.aborted) break;
+      const decision = await counted(failedRun, failure, 1, at);
+      if (!decision.retrySame && !decision.failover) stop ??= gaveUp(failure);
+    }
+    return { kind: 'both-failed', position: later.position, ...(stop ? { stop } : {}) };
+  }
+
+  function gaveUp(failure: Failure): Failed {
+    return { kind: 'failed', error: finalError(failure, { alias: alias.name, summary: '' }), records, exhausted: false, ...(hedge ? { hedge } : {}) };
+  }
 
   function cancelled(): Failed {
     return { kind: 'failed', error: clientError(499, 'api_error', 'the client closed the request before an answer'), records, exhausted: false, cancelled: true };
@@ -184,8 +321,26 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       error: finalError(lastFailure, { alias: alias.name, summary, ...(retryAfterSec !== undefined ? { retryAfterSec } : {}) }),
       records,
       exhausted: true,
+      ...(hedge ? { hedge } : {}),
     };
   }
+}
+
+/** A timer as a promise that can be cancelled (the hedge's wait). */
+function delay(ms: number): { promise: Promise<'timer'>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<'timer'>((resolve) => {
+    timer = setTimeout(() => resolve('timer'), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** An attempt read up to its commit point. */
+interface AttemptRead {
+  kind: 'read';
+  attempt: Attempt;
+  buffered: StreamEvent[];
+  finished: boolean;
 }
 
 /** One attempt up to its commit point: the first content event, or the whole answer. */
@@ -193,7 +348,8 @@ async function runOne(
   target: ResolvedTarget,
   input: LoopInput,
   deps: LoopDeps,
-): Promise<{ attempt: Attempt; buffered: StreamEvent[]; finished: boolean } | Failure> {
+  hooks: { onAttempt: (attempt: Attempt) => void; onContent: () => void },
+): Promise<AttemptRead | AttemptFailed> {
   const attempt = new Attempt({
     target,
     policy: input.alias.policy,
@@ -201,9 +357,11 @@ async function runOne(
     deadline: input.deadline,
     ...(input.signal ? { parentSignal: input.signal } : {}),
   });
+  hooks.onAttempt(attempt);
   const dialect = target.chaos ? withChaos(target.dialect, target.chaos, deps.random) : target.dialect;
-  const opened = await attempt.open(input.request, dialect, deps.upstream, input.forwardHeaders(target));
-  if (opened) return opened;
+  const request = input.continuation ? input.continuation.requestFor(target) : input.request;
+  const opened = await attempt.open(request, dialect, deps.upstream, input.forwardHeaders(target));
+  if (opened) return { kind: 'attempt-failed', failure: opened };
   const buffered: StreamEvent[] = [];
   let finished = false;
   let content = false;
@@ -211,26 +369,30 @@ async function runOne(
     const step = await attempt.next();
     if (step.type === 'failure') {
       // After the terminal event a broken tail costs nothing: the answer is whole.
-      if (finished) return { attempt, buffered, finished };
+      if (finished) return { kind: 'read', attempt, buffered, finished };
       attempt.abort();
-      return step.failure;
+      return { kind: 'attempt-failed', failure: step.failure };
     }
     if (step.type === 'done') {
-      if (finished) return { attempt, buffered, finished };
-      return { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' };
+      if (finished) return { kind: 'read', attempt, buffered, finished };
+      return { kind: 'attempt-failed', failure: { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' } };
     }
     buffered.push(step.event);
-    if (isContentEvent(step.event)) content = true;
+    if (!content && isContentEvent(step.event)) {
+      content = true;
+      hooks.onContent();
+    }
     if (step.event.type === 'finish') {
       finished = true;
       // A 200 with nothing in it is a failure that fails over (a content filter's empty answer is the
-      // provider's verdict, not a fault: it is served).
-      if (!content && step.event.reason !== 'content-filter') {
+      // provider's verdict, not a fault: it is served). A continuation that finishes at once says
+      // the answer was already whole.
+      if (!content && step.event.reason !== 'content-filter' && !input.continuation) {
         attempt.abort();
-        return { kind: 'empty-answer', message: 'the upstream answered with no content and no tool call' };
+        return { kind: 'attempt-failed', failure: { kind: 'empty-answer', message: 'the upstream answered with no content and no tool call' } };
       }
     }
-    if (!input.untilComplete && (content || finished)) return { attempt, buffered, finished };
+    if (!input.untilComplete && (content || finished)) return { kind: 'read', attempt, buffered, finished };
   }
 }
 

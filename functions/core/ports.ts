@@ -88,6 +88,8 @@ export interface BreakerStore {
 
 /** The outcome of an attempt the caller's hang-up ended: neutral for the breaker and the health metrics. */
 export const CLIENT_GONE = 'client-gone';
+/** The outcome of an attempt that lost a hedge race and was aborted by the proxy: neutral too. */
+export const HEDGE_LOST = 'hedge-lost';
 
 export interface AttemptRecord {
   target: TargetKey;
@@ -119,6 +121,12 @@ export interface RequestRecord {
   truncated?: boolean;
   /** The client hung up before the end: neither an error nor the providers' fault. */
   cancelled?: boolean;
+  /** A hedge was started (policy.hedgeAfterMs); `hedgeWon`: the hedge served. */
+  hedged?: boolean;
+  hedgeWon?: boolean;
+  /** Continuations that carried a broken stream on; `continuationFailed`: the last one failed too. */
+  continued?: number;
+  continuationFailed?: boolean;
   timeToFirstTokenMs?: number;
   durationMs: number;
   usage?: { inputTokens: number; outputTokens: number };

@@ -5,6 +5,7 @@ import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import { lookupAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
+import { HedgeBudget } from './hedge-budget.ts';
 import { readBody } from './http-body.ts';
 import { aliasForResponses } from './responses-targets.ts';
 import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
@@ -68,6 +69,7 @@ const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_', 'openai-responses': 
  */
 export function createProxy(deps: ProxyDeps) {
   const random = deps.random ?? Math.random;
+  const hedges = new HedgeBudget(deps.clock);
   const shadows = new ShadowTraffic({ upstream: deps.upstream, clock: deps.clock, random, telemetry: deps.telemetry });
 
   async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
@@ -179,9 +181,10 @@ export function createProxy(deps: ProxyDeps) {
         forwardHeaders: (target: ResolvedTarget) => (target.dialect.dialect === ingress.name ? forwarded : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
-      { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random },
+      { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random, hedges },
     );
     record.attempts = result.records as AttemptRecord[];
+    if (result.hedge) Object.assign(record, { hedged: true, hedgeWon: result.hedge.won });
     if (result.kind === 'failed') {
       return fail(result.error, { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result) });
     }
