@@ -1,6 +1,7 @@
 import type { EffectivePolicy } from '../config/schema.ts';
 import type { ProviderDialect } from '../ir/dialect.ts';
 import { isContentEvent, type StreamEvent } from '../ir/events.ts';
+import { scrubSecrets } from '../dialects/shared/scrub.ts';
 import type { Failure, FailureKind } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import type { Clock, Upstream } from './ports.ts';
@@ -53,7 +54,7 @@ export class Attempt {
       .open(request, { provider: this.target.provider, model: this.target.model, forwardHeaders }, { fetch: upstream, signal: this.controller.signal })
       .catch((error: unknown): { ok: false; failure: Failure } => ({
         ok: false,
-        failure: { kind: 'connect', message: `provider call failed: ${(error as Error)?.message ?? String(error)}` },
+        failure: { kind: 'connect', message: `provider call failed: ${this.scrub((error as Error)?.message ?? String(error))}` },
       }));
     const opened = await within(opening, limit);
     if (opened === TIMED_OUT) {
@@ -61,7 +62,7 @@ export class Attempt {
       return this.timeoutFailure('header-timeout', limit);
     }
     if (this.abortedAs) return this.timeoutFailure(this.abortedAs, limit);
-    if (!opened.ok) return opened.failure;
+    if (!opened.ok) return this.scrubbed(opened.failure);
     this.iterator = opened.events[Symbol.asyncIterator]();
     return undefined;
   }
@@ -77,7 +78,7 @@ export class Attempt {
       result = await within(iterator.next(), limit);
     } catch (error) {
       if (this.abortedAs) return { type: 'failure', failure: this.timeoutFailure(this.abortedAs, limit) };
-      return { type: 'failure', failure: { kind: 'stream-broken', message: `upstream stream broke: ${(error as Error)?.message ?? String(error)}` } };
+      return { type: 'failure', failure: { kind: 'stream-broken', message: `upstream stream broke: ${this.scrub((error as Error)?.message ?? String(error))}` } };
     }
     if (result === TIMED_OUT) {
       this.abort(watchdog);
@@ -85,7 +86,7 @@ export class Attempt {
     }
     if (result.done) return { type: 'done' };
     const event = result.value;
-    if (event.type === 'error') return { type: 'failure', failure: event.failure };
+    if (event.type === 'error') return { type: 'failure', failure: this.scrubbed(event.failure) };
     if (isContentEvent(event)) this.sawContent = true;
     return { type: 'event', event };
   }
@@ -97,6 +98,15 @@ export class Attempt {
     this.controller.abort(new Error(as));
     // Let the provider's generator clean up; its rejection is expected and ignored.
     this.iterator?.return?.().catch(() => {});
+  }
+
+  /** Upstream text on its way to a caller or a log: this target's key and anything key-shaped removed. */
+  private scrub(text: string): string {
+    return scrubSecrets(text, [this.target.provider.apiKey]);
+  }
+
+  private scrubbed(failure: Failure): Failure {
+    return { ...failure, message: this.scrub(failure.message), ...(failure.providerCode ? { providerCode: this.scrub(failure.providerCode) } : {}) };
   }
 
   private remaining(): number {

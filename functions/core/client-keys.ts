@@ -68,7 +68,7 @@ export function keyMatches(key: string, record: ClientKeyRecord): boolean {
 }
 
 /** The key a client presented: `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
-export function presentedKey(headers: Headers): string | undefined {
+export function presentedKey(headers: { get(name: string): string | null }): string | undefined {
   const apiKey = headers.get('x-api-key')?.trim();
   if (apiKey) return apiKey;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');

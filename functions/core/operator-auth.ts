@@ -21,6 +21,12 @@ const ADMIN_KEY = /^usa_[A-Za-z0-9_-]{43}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+/** What the check reads of a request: its method and headers (a Web Request fits). */
+export interface OperatorRequest {
+  method: string;
+  headers: { get(name: string): string | null };
+}
+
 /** How operators are recognised. */
 export interface OperatorPolicy {
   /** SHA-256 (hex) of the admin key. Absent: loopback only. */
@@ -51,7 +57,7 @@ export function isLoopbackPeer(address: string | undefined): boolean {
  * The one operator check. `peer` is the remote address of the connection (the local server gives
  * it; Lambda has none, so there the admin key is the only way in).
  */
-export function authorizeOperator(request: Request, policy: OperatorPolicy, peer: string | undefined): OperatorAccess {
+export function authorizeOperator(request: OperatorRequest, policy: OperatorPolicy, peer: string | undefined): OperatorAccess {
   if (!READ_METHODS.has(request.method) && !isJson(request.headers.get('content-type'))) {
     return refuse(415, 'invalid_request', 'operator requests that change something must be sent as content-type: application/json', 'unsupported_media_type');
   }

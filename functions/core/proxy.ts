@@ -12,6 +12,7 @@ import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
+import { scrubClientError } from './scrub-error.ts';
 import { ShadowTraffic, type ServedEnd } from './shadow.ts';
 
 export interface ProxyDeps {
@@ -186,7 +187,7 @@ export function createProxy(deps: ProxyDeps) {
     record.attempts = result.records as AttemptRecord[];
     if (result.hedge) Object.assign(record, { hedged: true, hedgeWon: result.hedge.won });
     if (result.kind === 'failed') {
-      return fail(result.error, { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result) });
+      return fail(scrubClientError(result.error, compiled), { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result) });
     }
 
     const start = result.buffered.find((e) => e.type === 'start');

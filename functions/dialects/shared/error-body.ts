@@ -1,3 +1,5 @@
+import { scrubSecrets } from './scrub.ts';
+
 /** An error body is read up to this size: enough for any provider's error, bounded against abuse. */
 export const MAX_ERROR_BYTES = 64 * 1024;
 
@@ -23,5 +25,6 @@ export async function readErrorBody(response: Response): Promise<string> {
   } catch {
     // The body broke off: classify what arrived (often just the status).
   }
-  return out.slice(0, MAX_ERROR_BYTES);
+  // Scrubbed at the source: nothing key-shaped an upstream echoes travels on (the attempt also removes the configured key itself).
+  return scrubSecrets(out.slice(0, MAX_ERROR_BYTES));
 }
