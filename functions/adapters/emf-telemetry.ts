@@ -1,7 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../config/metric-names.ts';
-import { CLIENT_GONE, HEDGE_LOST, type RequestRecord, type Telemetry } from '../core/ports.ts';
+import { CLIENT_GONE, HEDGE_LOST, systemClock, type Clock, type RequestRecord, type Telemetry } from '../core/ports.ts';
+
+export interface EmfTelemetryOptions {
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Stamps each metric with the time it was recorded (not the time of the flush). */
+  clock?: Clock;
+  /**
+   * Where EMF lines go instead of stdout: the local server's `--emf-file`, read back by
+   * `npm run alarms -- replay`. The lines are exactly those Lambda would write.
+   */
+  sink?: (line: string) => void;
+}
 
 /**
  * Telemetry on CloudWatch: Embedded Metric Format through Powertools Metrics (one EMF line per
@@ -13,14 +25,28 @@ export class EmfTelemetry implements Telemetry {
   readonly logger: Logger;
   /** Everything is buffered until flush(): on Lambda, after the response body has been written. */
   private pending: (() => void)[] = [];
+  private readonly clock: Clock;
+  private readonly sink: ((line: string) => void) | undefined;
+  /** When the record being published was made. */
+  private stamp = 0;
 
-  constructor(options: { metrics?: Metrics; logger?: Logger } = {}) {
+  constructor(options: EmfTelemetryOptions = {}) {
     this.metrics = options.metrics ?? new Metrics({ namespace: METRIC_NAMESPACE, serviceName: SERVICE_NAME });
     this.logger = options.logger ?? new Logger({ serviceName: SERVICE_NAME });
+    this.clock = options.clock ?? systemClock;
+    this.sink = options.sink;
   }
 
   request(record: RequestRecord): void {
-    this.pending.push(() => this.publishRequest(record));
+    this.defer(() => this.publishRequest(record));
+  }
+
+  private defer(publish: () => void): void {
+    const at = this.clock.now();
+    this.pending.push(() => {
+      this.stamp = at;
+      publish();
+    });
   }
 
   private publishRequest(record: RequestRecord): void {
@@ -73,7 +99,7 @@ export class EmfTelemetry implements Telemetry {
   }
 
   metric(name: string, value: number, dimensions: Record<string, string> = {}, unit: 'Count' | 'Milliseconds' = 'Count'): void {
-    this.pending.push(() => this.emit(dimensions, (m) => m.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value)));
+    this.defer(() => this.emit(dimensions, (m) => m.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value)));
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
@@ -90,6 +116,14 @@ export class EmfTelemetry implements Telemetry {
   private emit(dimensions: Record<string, string>, add: (metrics: Metrics) => void): void {
     if (Object.keys(dimensions).length > 0) this.metrics.addDimensions(dimensions);
     add(this.metrics);
-    this.metrics.publishStoredMetrics();
+    this.metrics.setTimestamp(this.stamp);
+    if (!this.sink) {
+      this.metrics.publishStoredMetrics();
+      return;
+    }
+    const line = JSON.stringify(this.metrics.serializeMetrics());
+    this.metrics.clearMetrics();
+    this.metrics.clearDimensions();
+    this.sink(line);
   }
 }

@@ -145,3 +145,20 @@ async function readStatusPages(deps: HealthDeps, providers: string[]): Promise<M
   );
   return readings;
 }
+
+/**
+ * A whole health check as the scheduled function and the local server run it: one round, then the
+ * BreakerOpen gauge of every breaker (so the L2 alarm sees state without traffic) and the heartbeat
+ * (its absence pages).
+ */
+export async function runHealthCheck(deps: HealthDeps): Promise<HealthRound> {
+  const round = await runHealthRound(deps);
+  for (const breaker of await deps.breakers.list()) {
+    // A half-open breaker waits for a request to probe it (a fallback nobody needs once the primary
+    // is back may wait for hours): not traffic routed around, so it must not hold the L2 alarm.
+    const open = breaker.forced === 'open' || (breaker.forced === 'auto' && breaker.state === 'open');
+    deps.telemetry.metric(METRICS.breakerOpen, open ? 1 : 0, { [DIMENSIONS.target]: breaker.target });
+  }
+  deps.telemetry.metric(METRICS.healthHeartbeat, 1);
+  return round;
+}

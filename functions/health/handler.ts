@@ -1,5 +1,4 @@
-import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
-import { runHealthRound } from '../core/health.ts';
+import { runHealthCheck } from '../core/health.ts';
 import { sleep } from '../core/timers.ts';
 import { fetchStatusPage } from '../adapters/fetch-status-page.ts';
 import { fetchUpstream } from '../adapters/fetch-upstream.ts';
@@ -21,14 +20,8 @@ export async function handler(_event?: unknown, context?: { getRemainingTimeInMi
     const started = Date.now();
     await runtime.ready();
     const routes = runtime.compiled();
-    await runHealthRound({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks, statusPages: fetchStatusPage });
+    await runHealthCheck({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks, statusPages: fetchStatusPage });
     rounds++;
-    // The BreakerOpen gauge from the checker too, so the L2 alarm sees state without traffic.
-    for (const breaker of await runtime.breakers.list()) {
-      const open = breaker.forced === 'open' || (breaker.forced === 'auto' && breaker.state !== 'closed');
-      runtime.telemetry.metric(METRICS.breakerOpen, open ? 1 : 0, { [DIMENSIONS.target]: breaker.target });
-    }
-    runtime.telemetry.metric(METRICS.healthHeartbeat, 1);
     await runtime.afterRequest();
     const left = context?.getRemainingTimeInMillis?.() ?? Infinity;
     const wait = ROUND_INTERVAL_MS - (Date.now() - started);

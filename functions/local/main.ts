@@ -20,6 +20,8 @@ async function main(): Promise<number> {
       'breaker-table': { type: 'string' },
       'keys-path': { type: 'string' },
       'allowed-hosts': { type: 'string' },
+      'emf-file': { type: 'string' },
+      'health-interval-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -30,7 +32,9 @@ async function main(): Promise<number> {
         '  --breaker-table  share breakers through a DynamoDB table (AWS_ENDPOINT_URL_DYNAMODB, AWS_REGION honoured)\n' +
         '  --keys-path      require proxy API keys stored under this SSM path (required off loopback)\n' +
         '  --allowed-hosts  host names a keyless server answers to besides loopback names (comma-separated)\n' +
-        '  UNDERSTUDY_ADMIN_KEY  the operator key (usa_…, npm run keys -- admin local) for /admin/*; unset: /admin/* from loopback only\n',
+        '  UNDERSTUDY_ADMIN_KEY  the operator key (usa_…, npm run keys -- admin local) for /admin/*; unset: /admin/* from loopback only\n' +
+        '  --emf-file PATH  also write the EMF metric lines Lambda would write (for npm run alarms -- replay)\n' +
+        '  --health-interval-ms N  run the health checker in process every N ms (default 30000 with --emf-file, else off)\n',
     );
     return 0;
   }
@@ -56,7 +60,10 @@ async function main(): Promise<number> {
   if (adminKey && !isAdminKey(adminKey)) return fatal('UNDERSTUDY_ADMIN_KEY is not an admin key (usa_…); make one with npm run keys -- admin local');
   const allowedHosts = (values['allowed-hosts'] ?? process.env.UNDERSTUDY_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim()).filter((h) => h !== '');
   const table = values['breaker-table'] ?? process.env.UNDERSTUDY_BREAKER_TABLE;
-  const telemetry = new ConsoleTelemetry();
+  const emfFile = values['emf-file'] ? (await import('../adapters/emf-lines.ts')).lineFile(values['emf-file']) : undefined;
+  const telemetry = emfFile ? await withEmf(new ConsoleTelemetry(), emfFile.write) : new ConsoleTelemetry();
+  const healthInterval = Number(values['health-interval-ms'] ?? (emfFile ? 30_000 : 0));
+  if (!Number.isInteger(healthInterval) || healthInterval < 0) return fatal(`invalid --health-interval-ms "${values['health-interval-ms']}"`);
   // The store lists the configured targets, known once the server has compiled its configuration.
   const started: { server?: LocalServer } = {};
   // The AWS SDK is loaded only when asked for: a plain local start stays fast.
@@ -72,6 +79,7 @@ async function main(): Promise<number> {
     ...(ssm?.authorize ? { authorize: ssm.authorize } : {}),
     ...(adminKey ? { adminKey } : {}),
     allowedHosts,
+    ...(healthInterval > 0 ? { health: { intervalMs: healthInterval, statusPages: (await import('../adapters/fetch-status-page.ts')).fetchStatusPage } } : {}),
   });
   started.server = local;
   for (const warning of local.compiled.warnings) process.stderr.write(`warning: ${warning}\n`);
@@ -88,10 +96,16 @@ async function main(): Promise<number> {
       `${keysPath ? `proxy API keys from ${keysPath}` : 'no proxy API keys (loopback only): any local process may call it'}; ` +
       `operator routes: ${adminKey ? 'admin key' : 'loopback only'}\n`,
   );
-  const stop = () => void Promise.all([local.close(), breakers?.flush(1_000)]).then(() => process.exit(0));
+  const stop = () => void Promise.all([local.close(), breakers?.flush(1_000)]).then(() => emfFile?.close()).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return -1;
+}
+
+/** The console log plus the EMF lines Lambda would write, to a file. */
+async function withEmf(console: Telemetry, write: (line: string) => void): Promise<Telemetry> {
+  const [{ emfLineTelemetry }, { fanOutTelemetry }] = await Promise.all([import('../adapters/emf-lines.ts'), import('../adapters/fan-out-telemetry.ts')]);
+  return fanOutTelemetry(console, emfLineTelemetry(write, systemClock));
 }
 
 async function dynamoBreakers(table: string, telemetry: Telemetry, compiled: () => CompiledConfig | undefined) {

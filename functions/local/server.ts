@@ -15,6 +15,8 @@ import { ingressDialects, providerDialects } from '../dialects/registry.ts';
 import { hashAdminKey } from '../core/operator-auth.ts';
 import { isLoopbackHost } from '../config/schema.ts';
 import { createBoundedServer, type ServerLimits } from './http-server.ts';
+import { runHealthCheck, type HealthRound } from '../core/health.ts';
+import type { StatusPageFetch } from '../core/status-page.ts';
 import { nodeHandler } from './node-http.ts';
 
 export interface LocalServerOptions {
@@ -35,6 +37,11 @@ export interface LocalServerOptions {
   allowedHosts?: readonly string[];
   /** Socket bounds: header and request timeouts, connections at once. */
   limits?: Partial<ServerLimits>;
+  /**
+   * The health checker in process, as the scheduled function runs it on AWS: every `intervalMs`
+   * when given (otherwise only when `healthCheck()` is called); `statusPages` reads providers' pages.
+   */
+  health?: { intervalMs?: number; statusPages?: StatusPageFetch };
 }
 
 /** How long close() waits for shadow calls still in flight. */
@@ -46,6 +53,8 @@ export interface LocalServer {
   readonly compiled: CompiledConfig;
   breakers: BreakerStore;
   server: Server;
+  /** One health check now: probes, status pages, breaker gauges, heartbeat. */
+  healthCheck(): Promise<HealthRound>;
   close(): Promise<void>;
 }
 
@@ -96,6 +105,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  const streaks = new Map<string, number>();
+  const healthCheck = () =>
+    runHealthCheck({
+      compiled,
+      breakers,
+      telemetry,
+      upstream: options.upstream ?? fetchUpstream,
+      clock,
+      streaks,
+      ...(options.health?.statusPages ? { statusPages: options.health.statusPages } : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+  const interval = options.health?.intervalMs;
+  const timer = interval
+    ? setInterval(() => void healthCheck().catch((error: unknown) => telemetry.log('error', 'health check failed', { error: String(error) })), interval).unref()
+    : undefined;
   return {
     url: `http://${host}:${port}`,
     get compiled() {
@@ -103,7 +128,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     },
     breakers,
     server,
+    healthCheck,
     async close() {
+      clearInterval(timer);
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());

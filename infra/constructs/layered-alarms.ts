@@ -197,7 +197,7 @@ export class LayeredAlarms extends Construct {
         if (breakerOpen.has(name)) continue;
         const alarm = factory.alarm({
           name: `breaker-open-${name}`,
-          meaning: `The breaker of target ${name} is open or half-open: traffic goes around it.`,
+          meaning: `The breaker of target ${name} is open (or half-open while requests still skip it): traffic goes around it.`,
           runbook: 'breakerOpen',
           metric: understudyMetric(METRICS.breakerOpen, 'Maximum', { name: DIMENSIONS.target, value: name }),
           threshold: 1,

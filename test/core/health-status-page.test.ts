@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchStatusPage } from '../../functions/adapters/fetch-status-page.ts';
 import { validateConfig } from '../../functions/config/load.ts';
@@ -13,32 +11,8 @@ import { judgeSummary } from '../../functions/core/status-page.ts';
 import { fetchUpstream } from '../../functions/adapters/fetch-upstream.ts';
 import { providerDialects } from '../../functions/dialects/registry.ts';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
+import { startFakeStatuspage, type FakeStatuspage } from '../support/fake-statuspage.ts';
 import { RecordingTelemetry } from '../support/recording-telemetry.ts';
-
-/** A loopback Statuspage: `/api/v2/summary.json` answers with the components' current states; `/hang` never answers. */
-interface FakeStatuspage {
-  url: string;
-  states: Record<string, string>;
-  close(): Promise<void>;
-}
-
-async function startFakeStatuspage(states: Record<string, string>): Promise<FakeStatuspage> {
-  const page: FakeStatuspage = { url: '', states, close: async () => {} };
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/hang') return;
-    if (req.url !== '/api/v2/summary.json') {
-      res.writeHead(404).end();
-      return;
-    }
-    const components = Object.entries(page.states).map(([name, status], i) => ({ id: `c${i}`, name, status, group: false }));
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ page: { id: 'p', name: 'Fake' }, status: { indicator: 'none' }, components, incidents: [] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  page.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  page.close = () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
-  return page;
-}
 
 let statuspage: FakeStatuspage;
 let provider: FakeProvider;
