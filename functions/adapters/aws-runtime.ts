@@ -7,6 +7,7 @@ import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
 import { lazyBreakerClient, lazySsmClient } from './aws-sdk-lazy.ts';
 import { DynamoBreakerStore } from './dynamo-breaker-store.ts';
+import { DynamoResponseStore } from './dynamo-response-store.ts';
 import { EmfTelemetry } from './emf-telemetry.ts';
 import { fetchUpstream } from './fetch-upstream.ts';
 import { ssmAuthorize } from './ssm-client-keys.ts';
@@ -94,8 +95,10 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
   };
   const targets = () => [...new Set([...(inForce?.aliases.values() ?? [])].flatMap((alias) => alias.targets.map((t) => t.key)))];
 
+  // One DynamoDB client (created on first use) for the breakers and the response store.
+  const dynamo = overrides.dynamo ?? lazyBreakerClient();
   const breakers = new DynamoBreakerStore({
-    client: overrides.dynamo ?? lazyBreakerClient(),
+    client: dynamo,
     table,
     clock,
     telemetry,
@@ -129,6 +132,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
       clock,
       ...(overrides.random ? { random: overrides.random } : {}),
       ingress: ingressDialects,
+      responseStore: new DynamoResponseStore({ client: dynamo, table, clock, telemetry }),
       ...(env.UNDERSTUDY_AUTH_MODE === 'aws-iam' ? {} : { authorize: ssmAuthorize({ client: ssm, keysPath, telemetry, clock }) }),
     });
   })();

@@ -73,5 +73,16 @@ export const DEFAULT_SERVER_LIMITS = {
   maxConnections: 1_024,
 } as const;
 
+/**
+ * The proxy's own store of Responses API conversations (`responses.store`), off by default. An
+ * item lives in the stack's DynamoDB table (in memory locally) for `ttlSeconds`; a conversation
+ * larger than `maxBytes` is not stored (a DynamoDB item holds at most 400 KB).
+ */
+export const DEFAULT_RESPONSE_STORE = {
+  enabled: false,
+  ttlSeconds: 24 * 3600,
+  maxBytes: 256 * 1024,
+} as const;
+
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';

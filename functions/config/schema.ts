@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
+import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_RESPONSE_STORE, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
 import { embeddingsIssues } from './embeddings-alias.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
 
@@ -151,6 +151,12 @@ const aliasSchema = z.strictObject({
   shadow: shadowSchema.optional(),
 });
 
+const responseStoreSchema = z.strictObject({
+  enabled: z.boolean().default(DEFAULT_RESPONSE_STORE.enabled),
+  ttlSeconds: z.number().int().min(60).max(30 * 24 * 3600).default(DEFAULT_RESPONSE_STORE.ttlSeconds),
+  maxBytes: z.number().int().min(1024).max(350 * 1024).default(DEFAULT_RESPONSE_STORE.maxBytes),
+});
+
 export const configSchema = z
   .strictObject({
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names are lower-case letters, digits and dashes'), providerSchema),
@@ -159,6 +165,10 @@ export const configSchema = z
     limits: z
       .strictObject({ maxBodyBytes: z.number().int().positive().default(DEFAULT_LIMITS.maxBodyBytes) })
       .default({ maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+    /** The Responses API route: the proxy's opt-in store for `previous_response_id` (core/response-store.ts). */
+    responses: z
+      .strictObject({ store: responseStoreSchema.default(() => responseStoreSchema.parse({})) })
+      .default(() => ({ store: responseStoreSchema.parse({}) })),
   })
   .superRefine((config, ctx) => {
     for (const [name, provider] of Object.entries(config.providers)) {
@@ -193,6 +203,7 @@ export type Policy = Config['policy'];
 export type BreakerSettings = Policy['breaker'];
 export type ChaosSettings = z.output<typeof chaosSchema>;
 export type ShadowSettings = z.output<typeof shadowSchema>;
+export type ResponseStoreSettings = z.output<typeof responseStoreSchema>;
 /** A status page to poll, preset filled in. */
 export interface StatusPageSettings {
   url: string;

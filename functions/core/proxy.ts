@@ -9,6 +9,7 @@ import { HedgeBudget } from './hedge-budget.ts';
 import { readBody } from './http-body.ts';
 import { aliasForResponses } from './responses-targets.ts';
 import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
+import { ConversationKeeper, storeOwner, type ResponseStore } from './response-store.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
@@ -35,6 +36,8 @@ export interface ProxyDeps {
    * Absent: any well-formed Host (a server with client keys, Lambda).
    */
   allowedHosts?: ReadonlySet<string>;
+  /** The proxy's store of Responses conversations (used only when `responses.store.enabled`). */
+  responseStore?: ResponseStore;
   /**
    * Checks the caller's proxy API key (core/client-keys.ts). Absent: no authentication (the local
    * server on loopback only). `aliases`, when given, limits which aliases the key may call.
@@ -104,10 +107,10 @@ export function createProxy(deps: ProxyDeps) {
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
-    return serve(request, ingress, options, started, access.aliases);
+    return serve(request, ingress, options, started, access.aliases, access.keyId);
   }
 
-  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[]): Promise<Handled> {
+  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string): Promise<Handled> {
     const compiled = deps.compiled();
     const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
@@ -140,6 +143,19 @@ export function createProxy(deps: ProxyDeps) {
     } catch {
       return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
     }
+    // A Responses request may continue a conversation the proxy stored (opt-in: responses.store).
+    const keeper =
+      ingress.name === 'openai-responses' && typeof json === 'object' && json !== null && !Array.isArray(json)
+        ? new ConversationKeeper({
+            store: deps.responseStore,
+            settings: compiled.config.responses.store,
+            owner: storeOwner(keyId),
+            body: json as Record<string, unknown>,
+            log: (message, fields) => deps.telemetry.log('warn', message, fields),
+          })
+        : undefined;
+    const expanded = await keeper?.prepare();
+    if (expanded && !expanded.ok) return fail(expanded.error);
     const parsed = ingress.parseRequest(json);
     if (!parsed.ok) return fail(parsed.error);
     const chat = parsed.request;
@@ -198,6 +214,7 @@ export function createProxy(deps: ProxyDeps) {
       request: chat,
       provider: result.target.provider.name,
     };
+    keeper?.watch(meta);
     const headers: Record<string, string> = {
       'x-understudy-provider': result.target.provider.name,
       'x-understudy-model': result.target.model,
@@ -214,10 +231,15 @@ export function createProxy(deps: ProxyDeps) {
     };
     if (!chat.stream) {
       const { response, served } = await answerResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
-      return finish(response, extra, Promise.resolve(served));
+      return finish(response, extra, keep(Promise.resolve(served)));
     }
     const { response, served } = streamResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
-    return finish(response, extra, served);
+    return finish(response, extra, keep(served));
+
+    /** Stores the conversation once the answer is out (nothing when there is no keeper or nothing to keep). */
+    function keep<T>(served: Promise<T>): Promise<T> {
+      return keeper ? served.then(async (outcome) => (await keeper.save(), outcome)) : served;
+    }
   }
 
   /** Waits, at most `boundMs`, for the shadow calls in flight (ShadowTraffic.settle). */

@@ -17,6 +17,8 @@ export interface ResponseMeta {
   request: ChatRequest;
   /** The configured name of the provider that served (a Responses client's reasoning tokens name it). */
   provider?: string;
+  /** Receives the final response object a Responses answer was rendered as (the proxy's response store). */
+  onResponse?: (response: Record<string, unknown>) => void;
 }
 
 /** Turns IR events into the client's stream format, incrementally. */

@@ -17,6 +17,7 @@ import { isLoopbackHost } from '../config/schema.ts';
 import { createBoundedServer, type ServerLimits } from './http-server.ts';
 import { runHealthCheck, type HealthRound } from '../core/health.ts';
 import type { StatusPageFetch } from '../core/status-page.ts';
+import { MemoryResponseStore } from '../core/memory-response-store.ts';
 import { nodeHandler } from './node-http.ts';
 
 export interface LocalServerOptions {
@@ -97,6 +98,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     admin: { config: running, operator: options.adminKey ? { adminKeyHash: hashAdminKey(options.adminKey) } : {} },
     // Without client keys, answer only to the names this server was told to (DNS rebinding).
     ...(options.authorize ? { authorize: options.authorize } : { allowedHosts: hostNames(options) }),
+    responseStore: new MemoryResponseStore(clock),
   });
   const server = createBoundedServer(nodeHandler(proxy.handle, proxy.refuse), options.limits);
   await new Promise<void>((resolve, reject) => {

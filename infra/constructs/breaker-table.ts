@@ -12,6 +12,8 @@ export const BREAKER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dyn
 
 /**
  * Shared breaker state: `pk` = target, `sk` = `state` or a window bucket, `ttl` expires old buckets.
+ * With `responses.store` on, the same table keeps Responses conversations (`pk` = `response#<key id>`,
+ * `sk` = response id, `ttl` from `ttlSeconds`) through the same GetItem/PutItem grant.
  * On-demand billing (traffic follows LLM traffic, which is spiky). The table holds only transient
  * state that rebuilds itself within a breaker window, so it is destroyed with the stack rather than
  * left behind as an orphan; point-in-time recovery stays on because it costs next to nothing here.

@@ -162,6 +162,7 @@ export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
       const text = begin() + closeAll();
       const { status, incomplete } = statusFromFinish(finish ?? 'stop');
       const response = responseObject(meta, { status, output, ...(usage ? { usage } : {}), ...(incomplete ? { incomplete } : {}) });
+      meta.onResponse?.(response);
       return text + emit(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
     },
     fail(error: ClientError) {

@@ -7,12 +7,12 @@ import { statusFromFinish } from './status.ts';
 /** An Answer as a Response object (a client that did not ask for a stream). */
 export function renderResponsesAnswer(answer: Answer, meta: ResponseMeta): string {
   const { status, incomplete } = statusFromFinish(answer.finishReason);
-  return JSON.stringify(
-    responseObject(meta, {
-      status,
-      output: outputItems(answer, meta),
-      ...(answer.usage ? { usage: answer.usage } : {}),
-      ...(incomplete ? { incomplete } : {}),
-    }),
-  );
+  const response = responseObject(meta, {
+    status,
+    output: outputItems(answer, meta),
+    ...(answer.usage ? { usage: answer.usage } : {}),
+    ...(incomplete ? { incomplete } : {}),
+  });
+  meta.onResponse?.(response);
+  return JSON.stringify(response);
 }
