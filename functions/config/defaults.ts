@@ -54,6 +54,18 @@ export const MAX_PROBES = 8;
 export const DEFAULT_LIMITS = {
   /** Largest request body accepted (bytes). Lambda function URLs cap payloads at 6 MB. */
   maxBodyBytes: 6 * 1024 * 1024,
+  /** Deepest nesting of the request's JSON (a 10,000-level body once reset an upstream and opened its breaker). */
+  maxJsonDepth: 64,
+  /** Messages (or Responses input items) in one request; long agent sessions stay far below. */
+  maxMessages: 5_000,
+  /** Tool definitions in one request. */
+  maxTools: 512,
+  /** Items of any one array (or keys of any one object) in the request. */
+  maxArrayItems: 10_000,
+  /** Characters of any one string in the request (a base64 image fits). */
+  maxStringChars: 5 * 1024 * 1024,
+  /** Bytes of a non-streamed answer aggregated in memory; stream bigger answers. */
+  maxAnswerBytes: 32 * 1024 * 1024,
 } as const;
 
 /**

@@ -157,14 +157,25 @@ const responseStoreSchema = z.strictObject({
   maxBytes: z.number().int().min(1024).max(350 * 1024).default(DEFAULT_RESPONSE_STORE.maxBytes),
 });
 
+const count = z.number().int().positive();
+
+/** Bounds on what one request may ask of the proxy (core/request-shape.ts, the attempt loop). */
+const limitsSchema = z.strictObject({
+  maxBodyBytes: count.default(DEFAULT_LIMITS.maxBodyBytes),
+  maxJsonDepth: count.default(DEFAULT_LIMITS.maxJsonDepth),
+  maxMessages: count.default(DEFAULT_LIMITS.maxMessages),
+  maxTools: count.default(DEFAULT_LIMITS.maxTools),
+  maxArrayItems: count.default(DEFAULT_LIMITS.maxArrayItems),
+  maxStringChars: count.default(DEFAULT_LIMITS.maxStringChars),
+  maxAnswerBytes: count.default(DEFAULT_LIMITS.maxAnswerBytes),
+});
+
 export const configSchema = z
   .strictObject({
     providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'provider names are lower-case letters, digits and dashes'), providerSchema),
     aliases: z.record(z.string().min(1), aliasSchema),
     policy: policySchema.default(() => policySchema.parse({})),
-    limits: z
-      .strictObject({ maxBodyBytes: z.number().int().positive().default(DEFAULT_LIMITS.maxBodyBytes) })
-      .default({ maxBodyBytes: DEFAULT_LIMITS.maxBodyBytes }),
+    limits: limitsSchema.default(() => limitsSchema.parse({})),
     /** The Responses API route: the proxy's opt-in store for `previous_response_id` (core/response-store.ts). */
     responses: z
       .strictObject({ store: responseStoreSchema.default(() => responseStoreSchema.parse({})) })

@@ -13,6 +13,7 @@ import { ConversationKeeper, storeOwner, type ResponseStore } from './response-s
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
+import { checkRequestShape } from './request-shape.ts';
 import { scrubClientError } from './scrub-error.ts';
 import { ShadowTraffic, type ServedEnd } from './shadow.ts';
 
@@ -143,6 +144,9 @@ export function createProxy(deps: ProxyDeps) {
     } catch {
       return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
     }
+    // Before any attempt: a hostile shape must never reach (and trip) a shared upstream.
+    const misshapen = checkRequestShape(json, compiled.config.limits);
+    if (misshapen) return fail(misshapen);
     // A Responses request may continue a conversation the proxy stored (opt-in: responses.store).
     const keeper =
       ingress.name === 'openai-responses' && typeof json === 'object' && json !== null && !Array.isArray(json)
