@@ -72,3 +72,22 @@ describe('Codex CLI requests on the Responses route', () => {
     expect(sent.input.filter((i) => i.type === 'function_call')).toEqual([expect.objectContaining({ name: 'exec_command', call_id: 'call_capture01' })]);
   });
 });
+
+describe('a developer message in the middle of a Responses conversation', () => {
+  it('stays in place for a Responses target and is the system prompt only when it comes first', async () => {
+    const up = await fakeHttp(() => sseFixture('openai-responses', 'text'));
+    const h = await proxyFor([{ kind: 'openai', url: `${up.url}/v1`, model: 'gpt-5' }]);
+    await h.openai.responses.create({
+      model: 'alias',
+      input: [
+        { role: 'developer', content: 'Be terse.' },
+        { role: 'user', content: 'Hi' },
+        { role: 'developer', content: 'Now answer in French.' },
+        { role: 'user', content: 'Capital of France?' },
+      ],
+    });
+    const sent = up.requests[0]!.body as { instructions: string; input: { role?: string }[] };
+    expect(sent.instructions).toBe('Be terse.');
+    expect(sent.input.map((i) => i.role)).toEqual(['user', 'developer', 'user']);
+  });
+});

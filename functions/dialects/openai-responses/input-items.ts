@@ -106,8 +106,8 @@ function callId(item: Json, param: string): string {
 
 /**
  * The Responses `input` → IR system and messages. A string is one user message. Items in order:
- * `system`/`developer` messages are hoisted into `system` (as for Chat Completions: no other
- * provider has mid-conversation instructions); consecutive assistant-side items (an assistant
+ * `system`/`developer` messages before the first turn are the system prompt, later ones stay in
+ * place (as for Chat Completions); consecutive assistant-side items (an assistant
  * message, reasoning, function and custom tool calls) form one assistant turn; each tool output
  * is a tool message. A custom (free-form) tool call's raw input travels as `{"input": …}`.
  */
@@ -137,7 +137,13 @@ export function parseInput(raw: unknown): ParsedInput {
           return;
         }
         turn = undefined;
-        if (role === 'system' || role === 'developer') result.system.push(...textOnly(item.content, `${param}.content`));
+        if (role === 'system' || role === 'developer') {
+          // Before the first turn: the system prompt. After it: an instruction given at that point,
+          // kept there (each provider dialect decides how its target takes it).
+          const content = textOnly(item.content, `${param}.content`);
+          if (result.messages.length === 0) result.system.push(...content);
+          else result.messages.push({ role: 'system', content, ...(role === 'developer' ? { developer: true } : {}) });
+        }
         else if (role === 'user') result.messages.push({ role: 'user', content: inputParts(item.content, `${param}.content`) });
         else throw new BadParam(`${param}.role ${JSON.stringify(role)} is not supported (user, assistant, system, developer)`, `${param}.role`);
         return;
