@@ -5,7 +5,8 @@ import { answerProbes } from './child-probe.ts';
 /**
  * The benchmark's provider, in its own process: an OpenAI-compatible endpoint that streams a fixed
  * answer as fast as it can. `/fail/v1/...` answers 503 at once (failover); `/slow/v1/...` streams
- * one event every SLOW_GAP_MS for SLOW_EVENTS events (concurrent streams held open, for memory).
+ * one event every SLOW_GAP_MS for SLOW_EVENTS events (concurrent streams held open, for memory);
+ * `…/responses` streams the same answer as Responses API events.
  */
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
 const SLOW_EVENTS = Number(process.env.BENCH_SLOW_EVENTS ?? 100);
@@ -27,6 +28,31 @@ const answer = JSON.stringify({
   usage: { prompt_tokens: 10, completion_tokens: CHUNKS, total_tokens: 10 + CHUNKS },
 });
 
+/** The same answer as a Responses API stream (`POST …/responses`), as OpenAI sends it. */
+const responsesFrames = (() => {
+  let sequence = 0;
+  const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+  const response = (status: string, output: unknown[], usage: unknown = null) => ({ id: 'resp_bench', object: 'response', created_at: 1767000000, status, model: 'bench-model', output, usage });
+  const text = Array.from({ length: CHUNKS }, (_, i) => `token${i} `).join('');
+  const item = { id: 'msg_bench', type: 'message', status: 'in_progress', role: 'assistant', content: [] as unknown[] };
+  const part = (t: string) => ({ type: 'output_text', text: t, annotations: [], logprobs: [] });
+  const done = { ...item, status: 'completed', content: [part(text)] };
+  const at = { item_id: item.id, output_index: 0, content_index: 0 };
+  return [
+    event('response.created', { response: response('in_progress', []) }),
+    event('response.in_progress', { response: response('in_progress', []) }),
+    event('response.output_item.added', { output_index: 0, item }),
+    event('response.content_part.added', { ...at, part: part('') }),
+    ...Array.from({ length: CHUNKS }, (_, i) => event('response.output_text.delta', { ...at, delta: `token${i} `, logprobs: [] })),
+    event('response.output_text.done', { ...at, text, logprobs: [] }),
+    event('response.content_part.done', { ...at, part: part(text) }),
+    event('response.output_item.done', { output_index: 0, item: done }),
+    event('response.completed', {
+      response: response('completed', [done], { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: CHUNKS, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 10 + CHUNKS }),
+    }),
+  ];
+})();
+
 const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
   let body = '';
   req.setEncoding('utf8');
@@ -43,6 +69,11 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
+    if (req.url?.endsWith('/responses')) {
+      for (const f of responsesFrames) res.write(f);
+      res.end();
+      return;
+    }
     if (req.url?.startsWith('/slow/')) {
       res.write(opening);
       let i = 0;

@@ -15,11 +15,14 @@ const result = validateConfig({
     bench: { kind: 'openai-compatible', baseUrl: `${upstream}/v1` },
     failing: { kind: 'openai-compatible', baseUrl: `${upstream}/fail/v1` },
     slow: { kind: 'openai-compatible', baseUrl: `${upstream}/slow/v1` },
+    // The same fake provider through its Responses API.
+    responses: { kind: 'openai-compatible', baseUrl: `${upstream}/v1`, apis: ['responses'] },
   },
   aliases: {
     direct: { targets: [{ provider: 'bench', model: 'bench-model' }] },
     failover: { targets: [{ provider: 'failing', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }] },
     slow: { targets: [{ provider: 'slow', model: 'bench-model' }] },
+    'responses-direct': { targets: [{ provider: 'responses', model: 'bench-model' }] },
     // Every request also goes to a shadow (the same fake provider): what does the client pay for it?
     shadowed: { targets: [{ provider: 'bench', model: 'bench-model' }], shadow: { target: { provider: 'bench', model: 'shadow-model' }, sampleRate: 1 } },
   },

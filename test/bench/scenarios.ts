@@ -45,6 +45,7 @@ export interface Figure {
 
 const messages = [{ role: 'user', content: 'benchmark prompt' }];
 const openai = (model: string, stream: boolean) => JSON.stringify({ model, messages, stream });
+const responses = (model: string) => JSON.stringify({ model, input: 'benchmark prompt', stream: true, store: false });
 const anthropic = (model: string, stream: boolean) => JSON.stringify({ model, messages, stream, max_tokens: 64 });
 const N1 = Number(process.env.BENCH_N1 ?? 300);
 const N16 = Number(process.env.BENCH_N16 ?? 1500);
@@ -89,6 +90,20 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A Responses API client (Codex, the AI SDK's openai()): the floor forwards it to the fake's
+    // Responses API; Understudy serves it from a Responses target (same API: the pass-through lane's
+    // case) and from a Chat-Completions-only one (Responses → IR → Chat → IR → Responses events).
+    name: 'responses c=1',
+    stream: true,
+    concurrency: 1,
+    requests: N1,
+    runs: {
+      floor: { via: 'floor', path: '/v1/responses', body: responses('bench-model') },
+      'understudy same API': { via: 'understudy', path: '/v1/responses', body: responses('responses-direct') },
+      'understudy via chat': { via: 'understudy', path: '/v1/responses', body: responses('direct') },
+    },
+  },
+  {
     name: 'failover c=1',
     stream: true,
     concurrency: 1,
@@ -116,6 +131,8 @@ export const FIGURES: Figure[] = [
   { label: 'added TTFT over floor, stream c=16', unit: 'ms', value: (r) => m(r, 'stream c=16', 'understudy').ttft - m(r, 'stream c=16', 'floor').ttft, target: { max: 1 } },
   { label: 'translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'translation c=1', 'understudy').ttft - m(r, 'translation c=1', 'floor').ttft },
   { label: 'translation: CPU per request vs floor', unit: '×', value: (r) => m(r, 'translation c=1', 'understudy').cpuMs! / m(r, 'translation c=1', 'floor').cpuMs! },
+  { label: 'responses, same API: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy same API').ttft - m(r, 'responses c=1', 'floor').ttft },
+  { label: 'responses via chat translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy via chat').ttft - m(r, 'responses c=1', 'floor').ttft },
   { label: 'failover adds, in-memory store', unit: 'ms', value: added('understudy') },
   { label: 'failover adds, DynamoDB store +0 ms', unit: 'ms', value: added('understudy-dynamo+0') },
   { label: 'failover adds, DynamoDB store +20 ms', unit: 'ms', value: added('understudy-dynamo+20') },
