@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
+import type { StatusSource } from './status-board.ts';
+import { handleStatus, STATUS_PATHS } from './status-route.ts';
 import { lookupAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
@@ -32,6 +34,8 @@ export interface ProxyDeps {
    * config, behind the operator credential (core/operator-auth.ts), never behind a client key.
    */
   admin?: { config: RunningConfig; operator?: OperatorPolicy };
+  /** Serve the live status page (`/status`, core/status-route.ts) behind the operator credential. */
+  status?: { source: StatusSource; operator?: OperatorPolicy };
   /**
    * The host names a keyless server answers to besides loopback names (core/host-check.ts).
    * Absent: any well-formed Host (a server with client keys, Lambda).
@@ -88,6 +92,7 @@ export function createProxy(deps: ProxyDeps) {
     const misdirected = checkHost(request.headers.get('host'), deps.allowedHosts);
     if (misdirected) return immediate(errorResponse(ingress, misdirected));
 
+    if (deps.status && (STATUS_PATHS as readonly string[]).includes(path)) return immediate(await status(request, path, deps.status, ingress, options));
     if (!route || (route === 'admin' && !deps.admin)) {
       return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
     }
@@ -109,6 +114,13 @@ export function createProxy(deps: ProxyDeps) {
     }
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
     return serve(request, ingress, options, started, access.aliases, access.keyId);
+  }
+
+  async function status(request: Request, path: string, page: NonNullable<ProxyDeps['status']>, ingress: IngressDialect, options: HandleOptions): Promise<Response> {
+    if (request.method !== 'GET') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`), { allow: 'GET' });
+    const operator = authorizeOperator(request, page.operator ?? {}, options.peer);
+    if (!operator.ok) return errorResponse(ingress, operator.error);
+    return handleStatus(path, page.source, options.signal);
   }
 
   async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string): Promise<Handled> {

@@ -18,6 +18,8 @@ import { createBoundedServer, type ServerLimits } from './http-server.ts';
 import { runHealthCheck, type HealthRound } from '../core/health.ts';
 import type { StatusPageFetch } from '../core/status-page.ts';
 import { MemoryResponseStore } from '../core/memory-response-store.ts';
+import { fanOutTelemetry } from '../adapters/fan-out-telemetry.ts';
+import { StatusBoard } from '../core/status-board.ts';
 import { nodeHandler } from './node-http.ts';
 
 export interface LocalServerOptions {
@@ -65,6 +67,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const telemetry = options.telemetry ?? new ConsoleTelemetry();
   const secrets = options.secrets ?? envSecrets(process.env);
   let compiled = await compileConfig(options.config, secrets, providerDialects);
+  // The live status page reads what the log line reads (core/status-board.ts).
+  const board: { current?: StatusBoard } = {};
+  const observed = fanOutTelemetry(telemetry, { request: (r) => board.current?.request(r), metric: () => {}, log: () => board.current?.log() });
   const running: RunningConfig = {
     current: () => compiled.config,
     async replace(document, guard) {
@@ -73,8 +78,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const refused = guard?.(compiled.config, validated.config);
       if (refused) return { ok: false, errors: [refused], forbidden: true };
       compiled = await compileConfig(validated.config, secrets, providerDialects);
-      for (const warning of compiled.warnings) telemetry.log('warn', warning);
-      telemetry.log('info', 'configuration replaced through the admin API');
+      for (const warning of compiled.warnings) observed.log('warn', warning);
+      observed.log('info', 'configuration replaced through the admin API');
       return { ok: true, warnings: compiled.warnings };
     },
   };
@@ -83,19 +88,22 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     new MemoryBreakerStore({
       clock,
       onTransition: (target, from, to) => {
-        telemetry.metric(METRICS.breakerTransitions, 1, { [DIMENSIONS.target]: target });
-        telemetry.log('warn', `breaker ${target}: ${from} → ${to}`, { target, from, to });
+        observed.metric(METRICS.breakerTransitions, 1, { [DIMENSIONS.target]: target });
+        observed.log('warn', `breaker ${target}: ${from} → ${to}`, { target, from, to });
       },
     });
+  board.current = new StatusBoard({ clock, breakers, compiled: () => compiled });
+  const operator = options.adminKey ? { adminKeyHash: hashAdminKey(options.adminKey) } : {};
   const proxy = createProxy({
     compiled: () => compiled,
     breakers,
     upstream: options.upstream ?? fetchUpstream,
-    telemetry,
+    telemetry: observed,
     clock,
     ...(options.random ? { random: options.random } : {}),
     ingress: ingressDialects,
-    admin: { config: running, operator: options.adminKey ? { adminKeyHash: hashAdminKey(options.adminKey) } : {} },
+    admin: { config: running, operator },
+    status: { source: board.current, operator },
     // Without client keys, answer only to the names this server was told to (DNS rebinding).
     ...(options.authorize ? { authorize: options.authorize } : { allowedHosts: hostNames(options) }),
     responseStore: new MemoryResponseStore(clock),
@@ -108,17 +116,20 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const streaks = new Map<string, number>();
-  const healthCheck = () =>
-    runHealthCheck({
+  const healthCheck = async () => {
+    const round = await runHealthCheck({
       compiled,
       breakers,
-      telemetry,
+      telemetry: observed,
       upstream: options.upstream ?? fetchUpstream,
       clock,
       streaks,
       ...(options.health?.statusPages ? { statusPages: options.health.statusPages } : {}),
       ...(options.random ? { random: options.random } : {}),
     });
+    board.current?.recordStatusPages(round.statusPages);
+    return round;
+  };
   const interval = options.health?.intervalMs;
   const timer = interval
     ? setInterval(() => void healthCheck().catch((error: unknown) => telemetry.log('error', 'health check failed', { error: String(error) })), interval).unref()

@@ -1,0 +1,117 @@
+import type { CompiledConfig } from './compiled-config.ts';
+import type { StatusPageReading } from './status-page.ts';
+import type { BreakerStore, Clock, RequestRecord, Telemetry } from './ports.ts';
+
+/**
+ * What the live status page shows, gathered in memory: the last attempts (outcomes only, never a
+ * prompt, an answer or a key), the traffic share per target per minute, and the last status-page
+ * readings. It is a Telemetry sink, so it sees exactly what the log line sees and nothing more.
+ */
+export const TRAFFIC_MINUTES = 5;
+const LAST_ATTEMPTS = 25;
+
+export interface StatusSnapshot {
+  now: number;
+  aliases: {
+    name: string;
+    targets: { key: string; position: number; usable: boolean }[];
+  }[];
+  breakers: { target: string; state: string; forced: string; openUntil: number; failures: number; calls: number }[];
+  /** Served requests per target over the last TRAFFIC_MINUTES minutes, and its share of the alias's. */
+  traffic: { alias: string; target: string; served: number; share: number }[];
+  attempts: { at: number; alias: string; target: string; outcome: string; status: number; durationMs: number }[];
+  faults: { provider: string; chaos: Record<string, unknown> }[];
+  statusPages: { provider: string; level: string; components: { name: string; status: string }[] }[];
+}
+
+export interface StatusSource {
+  snapshot(): Promise<StatusSnapshot>;
+  /** Called when something on the page changed; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
+export class StatusBoard implements Telemetry, StatusSource {
+  private readonly attempts: StatusSnapshot['attempts'] = [];
+  /** minute → alias → target → served requests */
+  private readonly served = new Map<number, Map<string, Map<string, number>>>();
+  private readonly listeners = new Set<() => void>();
+  private statusPages = new Map<string, StatusPageReading>();
+
+  private readonly deps: { clock: Clock; breakers: BreakerStore; compiled: () => CompiledConfig };
+
+  constructor(deps: { clock: Clock; breakers: BreakerStore; compiled: () => CompiledConfig }) {
+    this.deps = deps;
+  }
+
+  request(record: RequestRecord): void {
+    const now = this.deps.clock.now();
+    for (const attempt of record.attempts) {
+      this.attempts.unshift({ at: now, alias: record.alias, target: attempt.target, outcome: attempt.outcome, status: record.status, durationMs: attempt.durationMs });
+    }
+    this.attempts.length = Math.min(this.attempts.length, LAST_ATTEMPTS);
+    if (record.servedBy) {
+      const minute = Math.floor(now / 60_000);
+      const byAlias = this.served.get(minute) ?? new Map<string, Map<string, number>>();
+      const byTarget = byAlias.get(record.alias) ?? new Map<string, number>();
+      const target = `${record.servedBy.provider}/${record.servedBy.model}`;
+      byTarget.set(target, (byTarget.get(target) ?? 0) + 1);
+      byAlias.set(record.alias, byTarget);
+      this.served.set(minute, byAlias);
+      for (const old of this.served.keys()) if (old <= minute - TRAFFIC_MINUTES) this.served.delete(old);
+    }
+    this.changed();
+  }
+
+  metric(): void {}
+
+  /** Breaker transitions and configuration changes are logged: the page redraws (batched). */
+  log(): void {
+    this.changed();
+  }
+
+  /** The health checker's latest readings of the providers' status pages. */
+  recordStatusPages(readings: Map<string, StatusPageReading>): void {
+    this.statusPages = readings;
+    this.changed();
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  async snapshot(): Promise<StatusSnapshot> {
+    const now = this.deps.clock.now();
+    const compiled = this.deps.compiled();
+    const aliases = [...Object.entries(compiled.config.aliases)].map(([name, alias]) => {
+      const usable = new Set(compiled.aliases.get(name)?.targets.map((t) => t.key));
+      return { name, targets: alias.targets.map((t, i) => ({ key: `${t.provider}/${t.model}`, position: i + 1, usable: usable.has(`${t.provider}/${t.model}`) })) };
+    });
+    const breakers = (await this.deps.breakers.list()).map((b) => ({
+      target: b.target,
+      state: b.state,
+      forced: b.forced,
+      openUntil: b.openUntil,
+      failures: b.windowFailures,
+      calls: b.windowCalls,
+    }));
+    const traffic: StatusSnapshot['traffic'] = [];
+    const since = Math.floor(now / 60_000) - TRAFFIC_MINUTES;
+    for (const { name } of aliases) {
+      const totals = new Map<string, number>();
+      for (const [minute, byAlias] of this.served) {
+        if (minute <= since) continue;
+        for (const [target, n] of byAlias.get(name) ?? []) totals.set(target, (totals.get(target) ?? 0) + n);
+      }
+      const sum = [...totals.values()].reduce((a, b) => a + b, 0);
+      for (const [target, served] of totals) traffic.push({ alias: name, target, served, share: sum > 0 ? served / sum : 0 });
+    }
+    const faults = Object.entries(compiled.config.providers).flatMap(([provider, p]) => (p.chaos ? [{ provider, chaos: { ...p.chaos } }] : []));
+    const statusPages = [...this.statusPages].map(([provider, r]) => ({ provider, level: r.level, components: r.components }));
+    return { now, aliases, breakers, traffic, attempts: [...this.attempts], faults, statusPages };
+  }
+}
