@@ -1,0 +1,86 @@
+import type { FinishReason, Usage } from '../../ir/events.ts';
+import type { Failure } from '../../ir/failure.ts';
+import { streamFailure } from '../openai/errors.ts';
+import { isObject, type Json } from '../shared/request-fields.ts';
+import { mayReceive, readReasoningToken } from './reasoning-token.ts';
+import { finishFromStatus } from './status.ts';
+import { usageFromResponses } from './usage.ts';
+
+/**
+ * What the pass-through lane needs from the Responses API when client and target both speak it:
+ * the proxy's own edits of the client's body, and a light reading of the upstream's events (the
+ * bytes themselves go to the client unchanged).
+ */
+
+/** What one upstream event means to the attempt loop. */
+export type LaneSignal =
+  /** The first of these is the commit point. */
+  | { type: 'content' }
+  | { type: 'terminal'; reason: FinishReason; usage?: Usage }
+  | { type: 'failure'; failure: Failure };
+
+/** Events that carry answer content (text, refusal, reasoning, tool-call arguments or input). */
+const CONTENT = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.reasoning_summary_text.delta',
+  'response.reasoning_text.delta',
+  'response.function_call_arguments.delta',
+  'response.custom_tool_call_input.delta',
+]);
+
+const TYPE = /"type"\s*:\s*"([^"]+)"/;
+
+/**
+ * Reads one SSE event of a Responses stream cheaply: by its `event:` name (OpenAI names every
+ * event), else by the first `"type"` in its data; JSON is parsed only for the few events that end
+ * the stream. `undefined`: nothing the attempt loop needs. An `output_item.added` for a whole item
+ * that already carries content (a vendor that sends no deltas) is content too.
+ */
+export function scanResponsesEvent(event: string, data: string): LaneSignal | undefined {
+  const type = event || TYPE.exec(data)?.[1] || '';
+  if (CONTENT.has(type)) return { type: 'content' };
+  if (type === 'response.output_item.added' || type === 'response.output_item.done') {
+    return /"(text|arguments|input)"\s*:\s*"[^"]/.test(data) ? { type: 'content' } : undefined;
+  }
+  if (type !== 'response.completed' && type !== 'response.incomplete' && type !== 'response.failed' && type !== 'error') return undefined;
+  let payload: Json = {};
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    if (isObject(parsed)) payload = parsed;
+  } catch {
+    // A terminal event that does not parse still ends the stream: judged by its type alone.
+  }
+  const response = isObject(payload.response) ? payload.response : undefined;
+  if (type === 'error' || type === 'response.failed') {
+    const source = type === 'error' ? (isObject(payload.error) ? payload.error : payload) : isObject(response?.error) ? response.error : {};
+    const code = typeof source.code === 'string' ? source.code : undefined;
+    const message = typeof source.message === 'string' ? source.message : 'the provider reported an error mid-stream';
+    return { type: 'failure', failure: streamFailure({ message, ...(code ? { code } : {}), ...(typeof source.type === 'string' ? { type: source.type } : {}) }) };
+  }
+  const output = Array.isArray(response?.output) ? response.output : [];
+  const madeCalls = output.some((item) => isObject(item) && (item.type === 'function_call' || item.type === 'custom_tool_call'));
+  const incomplete = isObject(response?.incomplete_details) && typeof response.incomplete_details.reason === 'string' ? response.incomplete_details.reason : undefined;
+  const usage = usageFromResponses(response?.usage);
+  return { type: 'terminal', reason: finishFromStatus(type.slice('response.'.length), incomplete, madeCalls), ...(usage ? { usage } : {}) };
+}
+
+/**
+ * The proxy's own edits of a Responses client's body for a Responses target reached on the
+ * pass-through lane: the model name, and the reasoning items the proxy tagged
+ * (reasoning-token.ts) — unwrapped for the provider that issued them, dropped for any other (a
+ * Claude signature or another provider's encrypted reasoning would be rejected, and is never
+ * forged). Everything else goes as the client sent it. Returns a new object; the input is untouched.
+ */
+export function responsesPassThroughBody(body: Json, target: { provider: string; model: string }): Json {
+  const out: Json = { ...body, model: target.model };
+  if (!Array.isArray(body.input)) return out;
+  out.input = body.input.flatMap((item: unknown) => {
+    if (!isObject(item) || item.type !== 'reasoning' || typeof item.encrypted_content !== 'string' || !item.encrypted_content.startsWith('understudy.')) return [item];
+    const read = readReasoningToken(item.encrypted_content, typeof item.id === 'string' ? item.id : undefined);
+    if (!read.encrypted || !mayReceive(read.encrypted, target.provider)) return [];
+    const { encrypted } = read;
+    return [{ ...item, ...(encrypted.itemId ? { id: encrypted.itemId } : {}), encrypted_content: encrypted.data }];
+  });
+  return out;
+}
