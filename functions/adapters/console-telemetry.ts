@@ -1,3 +1,4 @@
+import { boundedForLog, boundedText, MAX_LOGGED_MESSAGE_CHARS } from '../core/log-bounds.ts';
 import type { RequestRecord, Telemetry } from '../core/ports.ts';
 
 /**
@@ -16,7 +17,7 @@ export class ConsoleTelemetry implements Telemetry {
   }
 
   request(record: RequestRecord): void {
-    this.out(JSON.stringify({ level: 'info', msg: 'request', time: new Date().toISOString(), ...record }));
+    this.out(JSON.stringify({ level: 'info', msg: 'request', time: new Date().toISOString(), ...boundedForLog(record) }));
   }
 
   metric(name: string, value: number, dimensions: Record<string, string> = {}): void {
@@ -25,6 +26,6 @@ export class ConsoleTelemetry implements Telemetry {
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-    this.err(JSON.stringify({ level, msg: message, ...fields }));
+    this.err(JSON.stringify({ level, msg: boundedText(message, MAX_LOGGED_MESSAGE_CHARS), ...boundedForLog(fields) }));
   }
 }

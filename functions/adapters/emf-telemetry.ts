@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DIMENSIONS, METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../config/metric-names.ts';
+import { boundedForLog, boundedText, MAX_LOGGED_MESSAGE_CHARS } from '../core/log-bounds.ts';
 import { CLIENT_GONE, HEDGE_LOST, systemClock, type Clock, type RequestRecord, type Telemetry } from '../core/ports.ts';
 
 export interface EmfTelemetryOptions {
@@ -38,7 +39,9 @@ export class EmfTelemetry implements Telemetry {
   }
 
   request(record: RequestRecord): void {
-    this.defer(() => this.publishRequest(record));
+    // Bounded once here: the log line and the metric dimensions (Alias) both carry caller input.
+    const bounded = boundedForLog(record);
+    this.defer(() => this.publishRequest(bounded));
   }
 
   private defer(publish: () => void): void {
@@ -103,7 +106,7 @@ export class EmfTelemetry implements Telemetry {
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-    this.logger[level](message, fields);
+    this.logger[level](boundedText(message, MAX_LOGGED_MESSAGE_CHARS), boundedForLog(fields));
   }
 
   /** Publishes the buffered request records and metrics; call at the end of an invocation. */

@@ -34,6 +34,8 @@ export interface LoopInput {
   forwardHeaders: (target: ResolvedTarget) => Record<string, string>;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
+  /** With `untilComplete`: the most answer bytes held in memory (limits.maxAnswerBytes). */
+  maxAnswerBytes?: number;
   /**
    * A mid-stream continuation (core/continuation.ts): each target gets its own form of the request,
    * an immediate finish is a whole answer (the break came at its very end), and nothing is hedged.
@@ -365,6 +367,7 @@ async function runOne(
   const buffered: StreamEvent[] = [];
   let finished = false;
   let content = false;
+  let answerBytes = 0;
   for (;;) {
     const step = await attempt.next();
     if (step.type === 'failure') {
@@ -378,6 +381,13 @@ async function runOne(
       return { kind: 'attempt-failed', failure: { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' } };
     }
     buffered.push(step.event);
+    if (input.untilComplete && input.maxAnswerBytes !== undefined) {
+      answerBytes += eventBytes(step.event);
+      if (answerBytes > input.maxAnswerBytes) {
+        attempt.abort();
+        return { kind: 'attempt-failed', failure: answerTooLarge(input.maxAnswerBytes) };
+      }
+    }
     if (!content && isContentEvent(step.event)) {
       content = true;
       hooks.onContent();
@@ -394,6 +404,26 @@ async function runOne(
     }
     if (!input.untilComplete && (content || finished)) return { kind: 'read', attempt, buffered, finished };
   }
+}
+
+/** What an event adds to an aggregated answer. */
+function eventBytes(event: StreamEvent): number {
+  if (event.type === 'text-delta' || event.type === 'reasoning-delta') return Buffer.byteLength(event.text);
+  if (event.type === 'tool-call-delta') return Buffer.byteLength(event.arguments);
+  return 0;
+}
+
+/**
+ * A non-streamed answer too large to hold: the caller asked for more than the proxy aggregates,
+ * which says nothing about the provider (neutral, no failover: the next target would answer as
+ * much). Streaming the same request has no such bound.
+ */
+function answerTooLarge(limit: number): Failure {
+  return {
+    kind: 'invalid-request',
+    providerCode: 'answer_too_large',
+    message: `the answer exceeds limits.maxAnswerBytes (${limit} bytes) for a non-streamed request; ask for it streamed (stream: true) or lower max_tokens`,
+  };
 }
 
 /** The outcome tag of a failed attempt: its HTTP status, `refused`/`reset`, or its kind. */

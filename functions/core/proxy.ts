@@ -211,6 +211,7 @@ export function createProxy(deps: ProxyDeps) {
         request: chat,
         deadline,
         untilComplete: !chat.stream,
+        maxAnswerBytes: compiled.config.limits.maxAnswerBytes,
         forwardHeaders: (target: ResolvedTarget) => (target.dialect.dialect === ingress.name ? forwarded : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
