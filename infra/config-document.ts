@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseConfigText } from '../functions/config/parse-text.ts';
 import type { Config } from '../functions/config/schema.ts';
+import { sealedJson } from '../functions/config/seal.ts';
 
 /** The configuration as the stack deploys it: validated at synth, serialised once. */
 export interface DeployConfig {
   /** Where it was read from (for messages). */
   path: string;
   config: Config;
-  /** The validated document (defaults filled in) as compact JSON: what the functions receive. */
+  /** The validated document (defaults filled in), sealed, as compact JSON: what the functions receive. */
   json: string;
   /** Byte length of `json` in UTF-8 (SSM and Lambda limits count bytes). */
   bytes: number;
@@ -32,7 +33,7 @@ export function loadDeployConfig(path: string, keysPath: string): DeployConfig {
     const lines = outside.map((ref) => `providers.${ref.provider}.apiKey: ssm:${ref.parameter} is outside the keys path ${keysPath}/ that the functions may read`);
     throw new Error(`invalid configuration in ${path}:\n  ${lines.join('\n  ')}`);
   }
-  const json = JSON.stringify(parsed.config);
+  const json = sealedJson(parsed.config);
   return { path, config: parsed.config, json, bytes: Buffer.byteLength(json, 'utf8') };
 }
 

@@ -1,7 +1,8 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { parseConfigJson, validateConfig } from '../config/load.ts';
+import type { ConfigResult } from '../config/load.ts';
 import { METRICS } from '../config/metric-names.ts';
 import type { Config } from '../config/schema.ts';
+import { sealOf, unseal } from '../config/sealed.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
 import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
 
@@ -41,6 +42,8 @@ export type RefreshOutcome = 'updated' | 'unchanged' | 'rejected' | 'failed';
  */
 export class SsmConfigSource {
   private config: Config;
+  /** The bundled copy's seal: an SSM document sealed alike is trusted without the schema. */
+  private readonly seal: string | undefined;
   private text: string | undefined;
   private version: number | undefined;
   private dueAt: number;
@@ -49,12 +52,12 @@ export class SsmConfigSource {
   private readonly clock: Clock;
   private readonly random: () => number;
 
-  /** Prefer `SsmConfigSource.create`, which also tries SSM once at cold start. */
-  constructor(options: SsmConfigSourceOptions) {
+  private constructor(options: SsmConfigSourceOptions, bundled: { config: Config; seal?: string }) {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.config = bundledConfig(options.bundled);
+    this.config = bundled.config;
+    this.seal = bundled.seal;
     this.dueAt = this.clock.now();
   }
 
@@ -64,7 +67,7 @@ export class SsmConfigSource {
    * when it lands. Throws only when the bundled copy itself is invalid (a broken deploy).
    */
   static async create(options: SsmConfigSourceOptions): Promise<SsmConfigSource> {
-    const source = new SsmConfigSource(options);
+    const source = new SsmConfigSource(options, await bundledConfig(options.bundled));
     const first = source.refresh();
     let timer: NodeJS.Timeout | undefined;
     const wait = new Promise<void>((resolve) => {
@@ -114,7 +117,7 @@ export class SsmConfigSource {
     this.schedule();
     if (text === this.text) return 'unchanged';
 
-    const parsed = parseConfigJson(text);
+    const parsed = await readDocument(text, this.seal);
     if (!parsed.ok) {
       telemetry.metric(METRICS.configRejected, 1);
       // The stack's L1 alarm watches ConfigSourceDegraded: a rejected push needs the operator too.
@@ -153,17 +156,38 @@ export class SsmConfigSource {
   }
 }
 
-function bundledConfig(bundled: string | Config): Config {
-  if (typeof bundled !== 'string') return bundled;
+async function bundledConfig(bundled: string | Config): Promise<{ config: Config; seal?: string }> {
+  if (typeof bundled !== 'string') return { config: bundled };
   let document: unknown;
   try {
     document = JSON.parse(bundled);
   } catch (error) {
     throw new Error(`the bundled configuration is not JSON: ${(error as Error).message}`);
   }
-  const result = validateConfig(document);
+  // Sealed at synth by this very build: trusted as it is.
+  const sealed = unseal(document);
+  if (sealed) return { config: sealed, seal: sealOf(document) };
+  const result = await validated(document);
   if (!result.ok) throw new Error(`the bundled configuration is invalid:\n  ${result.errors.join('\n  ')}`);
-  return result.config;
+  return { config: result.config };
+}
+
+/** A fetched document: trusted when sealed like the bundled copy, validated in full otherwise. */
+async function readDocument(text: string, seal: string | undefined): Promise<ConfigResult> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, errors: [`not valid JSON: ${(error as Error).message}`] };
+  }
+  const sealed = seal ? unseal(document, seal) : undefined;
+  return sealed ? { ok: true, config: sealed } : validated(document);
+}
+
+/** The full validation, loaded on demand: the schema (zod) is most of the bundle and of its start. */
+async function validated(document: unknown): Promise<ConfigResult> {
+  const { validateConfig } = await import('../config/load.ts');
+  return validateConfig(document);
 }
 
 function describe(error: unknown): string {

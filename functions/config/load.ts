@@ -1,10 +1,12 @@
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
+import { withoutSeal } from './sealed.ts';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 /** Validates a parsed document; every error names its path (`aliases.x.targets[1].provider: …`). */
-export function validateConfig(document: unknown): ConfigResult {
+export function validateConfig(sealed: unknown): ConfigResult {
+  const document = withoutSeal(sealed);
   const result = configSchema.safeParse(document);
   const errors = result.success ? [] : result.error.issues.map(formatIssue);
   // Cross-references are checked on the raw document so they are reported even when another

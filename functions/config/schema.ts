@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_RESPONSE_STORE, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
 import { embeddingsIssues } from './embeddings-alias.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
+import { isLoopbackHost } from './resolve.ts';
 
 /**
  * The configuration document. Strict everywhere: an unknown field is an error, so a typo fails at
@@ -31,11 +32,6 @@ const httpUrl = z.string().superRefine((value, ctx) => {
     message: url.protocol === 'http:' ? `http:// is allowed only for loopback hosts, not "${url.hostname}"` : `unsupported protocol "${url.protocol}"`,
   });
 });
-
-export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
 
 const breakerSchema = z.strictObject({
   failureRate: z.number().gt(0).lte(1).default(DEFAULT_POLICY.breaker.failureRate),
@@ -215,24 +211,6 @@ export type BreakerSettings = Policy['breaker'];
 export type ChaosSettings = z.output<typeof chaosSchema>;
 export type ShadowSettings = z.output<typeof shadowSchema>;
 export type ResponseStoreSettings = z.output<typeof responseStoreSchema>;
-/** A status page to poll, preset filled in. */
-export interface StatusPageSettings {
-  url: string;
-  components: readonly string[];
-}
-
-/** The provider's status page with the kind's preset filled in, or undefined when it has none. */
-export function statusPageOf(provider: ProviderConfig): StatusPageSettings | undefined {
-  if (!provider.statusPage) return undefined;
-  const preset = STATUS_PAGE_PRESETS[provider.kind];
-  const url = provider.statusPage.url ?? preset?.url;
-  const components = provider.statusPage.components ?? preset?.components;
-  return url && components ? { url, components } : undefined;
-}
-/** The policy in force for one alias: the global policy with the alias's overrides applied. */
-export type EffectivePolicy = Policy;
-
-export function policyFor(config: Config, alias: string): EffectivePolicy {
-  const overrides = config.aliases[alias]?.policy ?? {};
-  return { ...config.policy, ...overrides };
-}
+// Zod-free helpers over a Config, in resolve.ts so that the Lambda never loads the schema to use
+// them; re-exported here for the code that already imports the schema.
+export { isLoopbackHost, policyFor, statusPageOf, type EffectivePolicy, type StatusPageSettings } from './resolve.ts';

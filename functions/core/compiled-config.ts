@@ -1,5 +1,6 @@
 import { PROVIDER_KINDS } from '../config/presets.ts';
-import { policyFor, type ChaosSettings, type Config, type EffectivePolicy } from '../config/schema.ts';
+import { policyFor, type EffectivePolicy } from '../config/resolve.ts';
+import type { ChaosSettings, Config } from '../config/schema.ts';
 import type { ProviderDialect, ProviderSettings } from '../ir/dialect.ts';
 import type { DialectName } from '../ir/request.ts';
 import type { Secrets, TargetKey } from './ports.ts';

@@ -1,5 +1,5 @@
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
-import { statusPageOf } from '../config/schema.ts';
+import { statusPageOf } from '../config/resolve.ts';
 import type { ProbeResult, ProviderSettings } from '../ir/dialect.ts';
 import { withChaos } from './chaos.ts';
 import type { BreakerStore, Clock, Telemetry, Upstream } from './ports.ts';

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../config/schema.ts';
+import { isLoopbackHost } from '../config/resolve.ts';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 
 /**

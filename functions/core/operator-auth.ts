@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isLoopbackHost } from '../config/schema.ts';
+import { isLoopbackHost } from '../config/resolve.ts';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import { presentedKey } from './client-keys.ts';
 import { isLoopbackHostHeader } from './host-check.ts';

@@ -1,5 +1,6 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { validateConfig } from '../config/load.ts';
+import { sealedJson } from '../config/seal.ts';
 import type { ConfigControl } from './config-control.ts';
 
 /**
@@ -28,7 +29,7 @@ export function ssmConfigControl(client: SSMClient, parameterName: string, optio
     async write(document, signal) {
       const validated = validateConfig(document);
       if (!validated.ok) throw new Error(`refusing to write an invalid configuration to ${parameterName}: ${validated.errors.join('; ')}`);
-      const value = JSON.stringify(validated.config);
+      const value = sealedJson(validated.config);
       const size = Buffer.byteLength(value, 'utf8') > 4096 ? 'Advanced' : (tier ?? 'Standard');
       const put = (t: 'Standard' | 'Advanced') =>
         client.send(new PutParameterCommand({ Name: parameterName, Value: value, Type: 'String', Overwrite: true, Tier: t }), signal ? { abortSignal: signal } : {});

@@ -4,6 +4,8 @@ import { SsmConfigSource, type SsmConfigSourceOptions } from '../../functions/ad
 import { validateConfig } from '../../functions/config/load.ts';
 import { METRICS } from '../../functions/config/metric-names.ts';
 import type { Config } from '../../functions/config/schema.ts';
+import { sealedJson } from '../../functions/config/seal.ts';
+import { SEAL_FIELD, sealOf } from '../../functions/config/sealed.ts';
 import { FakeSsm } from '../support/fake-ssm.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { RecordingTelemetry } from '../support/recording-telemetry.ts';
@@ -125,6 +127,22 @@ describe('SsmConfigSource', () => {
     const error = telemetry.logs.find((l) => l.level === 'error');
     expect(error?.message).toContain('aliases.a.targets[1].provider: unknown provider "typo"');
     expect(error?.fields).toMatchObject({ parameter: PARAMETER, version: 2 });
+  });
+
+  it('trusts a document sealed like the bundled copy without the schema, and validates any other in full', async () => {
+    const bundled = sealedJson(validated('bundled'));
+    // What only the schema would catch (a target naming no provider) passes under the bundled seal:
+    // the writer validated it (and a real one would have refused it)…
+    const unchecked = { ...validated('trusted'), aliases: { a: { targets: [{ provider: 'o', model: 'trusted' }, { provider: 'typo', model: 'x' }] } } };
+    ssm.put(PARAMETER, JSON.stringify({ [SEAL_FIELD]: sealOf(JSON.parse(bundled)), ...unchecked }));
+    const source = await SsmConfigSource.create(options({ bundled }));
+    expect(modelOf(source.current())).toBe('trusted');
+    // …while a document sealed by another schema is validated here, and refused.
+    ssm.put(PARAMETER, JSON.stringify({ [SEAL_FIELD]: 'another-schema', ...unchecked }));
+    expect(await source.refresh()).toBe('rejected');
+    ssm.put(PARAMETER, JSON.stringify({ [SEAL_FIELD]: 'another-schema', ...validated('validated') }));
+    expect(await source.refresh()).toBe('updated');
+    expect(modelOf(source.current())).toBe('validated');
   });
 
   it('rejects a document that is not YAML or JSON', async () => {

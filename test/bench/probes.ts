@@ -54,6 +54,7 @@ export async function bundleStart(times = 7): Promise<Reading[]> {
     aliases: { 'default-model': { targets: [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'anthropic', model: 'claude-sonnet-4-5' }] } },
   };
   const { validateConfig } = await import('../../functions/config/load.ts');
+  const { sealedJson } = await import('../../functions/config/seal.ts');
   const validated = validateConfig(config);
   if (!validated.ok) throw new Error(validated.errors.join('; '));
   const env = {
@@ -65,20 +66,27 @@ export async function bundleStart(times = 7): Promise<Reading[]> {
     AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
     UNDERSTUDY_CONFIG_PARAMETER: '/understudy/config',
     UNDERSTUDY_BREAKER_TABLE: 'bench-breakers',
-    UNDERSTUDY_BUNDLED_CONFIG: JSON.stringify(validated.config),
+    // Sealed at synth, as the stack bundles it.
+    UNDERSTUDY_BUNDLED_CONFIG: sealedJson(validated.config),
     UNDERSTUDY_AUTH_MODE: 'aws-iam',
   };
   const time = async (file: string) => {
-    const samples: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < times; i++) {
       const { stdout } = await run(process.execPath, ['test/bench/import-bundle.ts', file], { env, timeout: 30_000 });
-      samples.push(Number(stdout.trim()));
+      const [w, c] = stdout.trim().split(' ').map(Number);
+      wall.push(w!);
+      cpu.push(c!);
     }
-    return median(samples);
+    return { wall: median(wall), cpu: median(cpu) };
   };
+  const proxyStart = await time(proxy);
+  const helloStart = await time(hello);
   return [
-    { label: 'Lambda bundle import + init (proxy)', value: await time(proxy), unit: 'ms', target: { max: 60 } },
-    { label: 'Lambda bundle import + init (hello-world)', value: await time(hello), unit: 'ms' },
+    { label: 'Lambda bundle import + init (proxy)', value: proxyStart.wall, unit: 'ms', target: { max: 60 } },
+    { label: 'Lambda bundle import + init (proxy), CPU time', value: proxyStart.cpu, unit: 'ms' },
+    { label: 'Lambda bundle import + init (hello-world)', value: helloStart.wall, unit: 'ms' },
   ];
 }
 

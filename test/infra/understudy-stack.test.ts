@@ -1,12 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../functions/config/parse-text.ts';
+import { sealedJson } from '../../functions/config/seal.ts';
 import { buildStack, NO_BEDROCK_CONFIG, resourcesOf, TEST_CONFIG, writeConfig, type Built } from './stack-fixture.ts';
 
+/** The deployed form: validated, defaults filled in, sealed with the schema's fingerprint. */
 function validatedJson(text: string): string {
   const parsed = parseConfigText(text);
   if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
-  return JSON.stringify(parsed.config);
+  return sealedJson(parsed.config);
 }
 
 describe('UnderstudyStack with default settings', () => {
