@@ -35,7 +35,8 @@ export interface DrillOptions {
   intervalMs?: number;
   /**
    * Failed primary attempts beyond `consecutiveFailures` still accepted before the breaker is seen
-   * open: 0 on one local server; a fleet sharing DynamoDB caches breaker state for 1 s per instance.
+   * open: 0 on one local server; more on a fleet sharing DynamoDB, where each instance refreshes
+   * its view of the breaker about once a second.
    */
   openSlack?: number;
   /** Inject even when other aliases use the primary's provider (a real game day). */
@@ -48,8 +49,8 @@ export interface DrillOptions {
 
 const DEFAULTS = { baselineRequests: 3, intervalMs: 1_000, openSlack: 0, alarmTimeoutMs: 6 * 60_000, alarmPollMs: 20_000 };
 /**
- * Against a deployed fleet: each instance caches breaker state for 1 s, so a few more failures may
- * land before all see the breaker open; requests are spaced wider, the config taking ~75 s to arrive.
+ * Against a deployed fleet: each instance refreshes its view of the breaker about once a second,
+ * so a few more failures may land before all see the breaker open; requests are spaced wider, the config taking ~75 s to arrive.
  */
 export const FLEET_OPTIONS = { openSlack: 3, intervalMs: 2_000 } as const;
 /** The open period's jitter (RELIABILITY.md §2). */
