@@ -102,6 +102,29 @@ describe('LangChain ChatOpenAI', () => {
   });
 });
 
+describe('LangChain ChatOpenAI on the Responses API (useResponsesApi)', () => {
+  const responsesModel = (h: Harness) => new ChatOpenAI({ model: 'alias', apiKey: 'local', maxRetries: 0, useResponsesApi: true, configuration: { baseURL: `${h.proxy.url}/v1` } });
+
+  it('invoke from an OpenAI target serving the Responses API: content and usage_metadata', async () => {
+    const { upstream, target } = await openaiTarget(() => sseFixture('openai-responses', 'text'));
+    const h = await proxyFor([target]);
+    const message = await responsesModel(h).invoke('Capital of France?');
+    expect(message.text).toBe('Paris is the capital of France.');
+    expect(message.usage_metadata).toMatchObject({ input_tokens: 14, output_tokens: 9, total_tokens: 23 });
+    expect(upstream.requests[0]!.url).toBe('/v1/responses');
+  });
+
+  it('stream from an Anthropic target, after the Responses primary answered 503', async () => {
+    const primary = await openaiTarget(() => unavailable);
+    const fallback = await anthropicTarget(() => sseFixture('anthropic', 'text'));
+    const h = await proxyFor([primary.target, fallback.target]);
+    const message = await streamAll(responsesModel(h));
+    expect(message.text).toBe('Paris is the capital of France.');
+    expect(message.usage_metadata).toMatchObject({ input_tokens: 18, output_tokens: 9 });
+    expect(fallback.upstream.requests[0]!.url).toBe('/v1/messages');
+  });
+});
+
 describe('LangChain ChatAnthropic', () => {
   it('invoke from an Anthropic target: content and usage_metadata', async () => {
     const { upstream, target } = await anthropicTarget(() => sseFixture('anthropic', 'text'));
