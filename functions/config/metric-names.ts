@@ -69,8 +69,17 @@ export const METRICS = {
   shadowLatencyDelta: 'ShadowLatencyDelta',
   /** Shadow output tokens / served output tokens (both ok, both reported usage, served > 0). */
   shadowOutputTokenRatio: 'ShadowOutputTokenRatio',
+  // Cost (core/routing/plan-request.ts): USD of each served answer, dimensions { Alias } and
+  // { Alias, Route, Target }; what the same usage would have cost on the alias's own first target,
+  // dimensions { Alias } (default route − actual = the saving of routing)
+  costUsd: 'CostUSD',
+  defaultRouteCostUsd: 'DefaultRouteCostUSD',
+  /** Requests per route, dimensions { Alias, Route }. */
+  routeRequests: 'RouteRequests',
+  /** Budget spend could not be written or read (instances decide on their own view meanwhile). */
+  spendStoreDegraded: 'SpendStoreDegraded',
   // Keys, dimensions { Provider }: the key parameter a provider references does not exist
   providerKeyMissing: 'ProviderKeyMissing',
 } as const;
 
-export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider', reason: 'Reason', from: 'From', to: 'To', position: 'Position' } as const;
+export const DIMENSIONS = { alias: 'Alias', target: 'Target', provider: 'Provider', reason: 'Reason', from: 'From', to: 'To', position: 'Position', route: 'Route' } as const;

@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_RESPONSE_STORE, DEFAULT_SHADOW_
 import { embeddingsIssues } from './embeddings-alias.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';
 import { isLoopbackHost } from './resolve.ts';
+import { budgetSchema, priceSchema, routedTargetFields, routeSchema, routingIssues } from './routing-schema.ts';
 
 /**
  * The configuration document. Strict everywhere: an unknown field is an error, so a typo fails at
@@ -142,7 +143,10 @@ const shadowSchema = z.strictObject({
 const aliasSchema = z.strictObject({
   /** `chat` (Chat Completions, Messages, count_tokens) or `embeddings` (`POST /v1/embeddings`). */
   kind: z.enum(['chat', 'embeddings']).default('chat'),
-  targets: z.array(targetSchema).min(1, 'an alias needs at least one target'),
+  /** The default route's chain. */
+  targets: z.array(targetSchema.extend(routedTargetFields)).min(1, 'an alias needs at least one target'),
+  /** Routes by task and cost (core/routing/): the first whose conditions hold picks its own chain. */
+  routes: z.array(routeSchema).optional(),
   policy: aliasPolicySchema.optional(),
   shadow: shadowSchema.optional(),
 });
@@ -176,6 +180,10 @@ export const configSchema = z
     responses: z
       .strictObject({ store: responseStoreSchema.default(() => responseStoreSchema.parse({})) })
       .default(() => ({ store: responseStoreSchema.parse({}) })),
+    /** USD per million tokens by `provider/model`, over the defaults of common models. */
+    prices: z.record(z.string(), priceSchema).optional(),
+    /** Spend caps per client key or alias, per UTC day or month. */
+    budgets: z.array(budgetSchema).optional(),
   })
   .superRefine((config, ctx) => {
     for (const [name, provider] of Object.entries(config.providers)) {
@@ -200,6 +208,7 @@ export const configSchema = z
     for (const [name, alias] of Object.entries(config.aliases)) {
       for (const issue of embeddingsIssues(alias, config.providers)) ctx.addIssue({ code: 'custom', path: ['aliases', name, ...issue.path], message: issue.message });
     }
+    for (const issue of routingIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
   });
 
 export type Config = z.output<typeof configSchema>;

@@ -9,6 +9,7 @@ import { CLIENT_GONE, HEDGE_LOST, type Admission, type AttemptRecord, type Break
 import { decide } from './retry-rules.ts';
 import type { ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
 import type { HedgeBudget } from './hedge-budget.ts';
+import { largerWindow } from './routing/context-windows.ts';
 import { sleep } from './timers.ts';
 
 export interface LoopDeps {
@@ -22,6 +23,10 @@ export interface LoopDeps {
 
 export interface LoopInput {
   alias: ResolvedAlias;
+  /** The chain to walk, as the routing decision ordered it (default: the alias's own targets). */
+  targets?: ResolvedTarget[];
+  /** Records of targets the routing decision left out (`skipped-context`), listed first. */
+  skipped?: AttemptRecord[];
   request: ChatRequest;
   /** Absolute time (ms) by which the whole request must be answered. */
   deadline: number;
@@ -98,8 +103,10 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
   const { policy } = alias;
   const { breakers, clock } = deps;
   const settings = alias.policy.breaker;
-  const targets = alias.targets;
-  const records: AttemptRecord[] = [];
+  const targets = input.targets ?? alias.targets;
+  const records: AttemptRecord[] = [...(input.skipped ?? [])];
+  // After a context-length error, only a strictly larger window may be tried (never a smaller one).
+  let contextFloor: number | undefined;
   const skipped: { target: ResolvedTarget; admission: Extract<Admission, { decision: 'skip' }> }[] = [];
   let attempts = 0;
   let lastFailure: Failure | undefined;
@@ -182,6 +189,7 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
       random: deps.random,
     });
     await breakers.report(run.target.key, settings, run.admission, decision.breaker);
+    if (failure.kind === 'context-length' && run.target.contextWindow !== undefined) contextFloor = Math.max(contextFloor ?? 0, run.target.contextWindow);
     return decision;
   };
 
@@ -189,6 +197,10 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
   const admitNext = async (from: number): Promise<{ position: number; admission: Admission } | undefined> => {
     for (let position = from; position < targets.length; position++) {
       const target = targets[position]!;
+      if (contextFloor !== undefined && !largerWindow(target.contextWindow, contextFloor)) {
+        records.push({ target: target.key, provider: target.provider.name, model: target.model, outcome: 'skipped-context', durationMs: 0 });
+        continue;
+      }
       const admission = await breakers.admit(target.key, settings, Math.max(1, deadline - clock.now()));
       if (admission.decision !== 'skip') return { position, admission };
       skipped.push({ target, admission });

@@ -100,7 +100,8 @@ export function createAuthorize(store: ClientKeyStore): (headers: Headers, diale
     const found = await store.lookup(id);
     if (found.status === 'unavailable') return { ok: false, error: unavailable };
     if (found.status === 'unknown' || !keyMatches(key, found.record)) return { ok: false, error: invalid };
-    return found.record.aliases ? { ok: true, keyId: id, aliases: found.record.aliases } : { ok: true, keyId: id };
+    const keyName = found.record.name;
+    return found.record.aliases ? { ok: true, keyId: id, keyName, aliases: found.record.aliases } : { ok: true, keyId: id, keyName };
   };
 }
 

@@ -130,6 +130,15 @@ export interface RequestRecord {
   timeToFirstTokenMs?: number;
   durationMs: number;
   usage?: { inputTokens: number; outputTokens: number };
+  /** The alias route that served (`default`: the alias's own targets). */
+  route?: string;
+  /** The spent budget that imposed the route, or rejected the request. */
+  budget?: string;
+  /** The complexity score, when a route condition read it. */
+  complexity?: number;
+  /** USD of the answer, and what the alias's own first target would have charged for the same usage. */
+  costUsd?: number;
+  defaultRouteCostUsd?: number;
 }
 
 export interface Telemetry {

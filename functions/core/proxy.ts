@@ -18,6 +18,11 @@ import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
 import { checkRequestShape } from './request-shape.ts';
 import { scrubClientError } from './scrub-error.ts';
 import { ShadowTraffic, type ServedEnd } from './shadow.ts';
+import { Budgets } from './budgets/budgets.ts';
+import { MemorySpendStore } from './budgets/memory-spend-store.ts';
+import { SpendLedger } from './budgets/spend-ledger.ts';
+import { planRequest, settleCost } from './routing/plan-request.ts';
+import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 
 export interface ProxyDeps {
   /** The compiled configuration in force; called once per request so a configuration refresh applies at once. */
@@ -48,9 +53,12 @@ export interface ProxyDeps {
    * server on loopback only). `aliases`, when given, limits which aliases the key may call.
    */
   authorize?: (headers: Headers, dialect: 'openai' | 'anthropic') => Authorization | Promise<Authorization>;
+  /** Budget spend shared between instances (DynamoDB on AWS); default: this process's memory. */
+  spend?: SpendLedger;
 }
 
-export type Authorization = { ok: true; keyId?: string; aliases?: string[] } | { ok: false; error: ClientError };
+/** `keyName`: the client key's name, for routes' `clientKey` conditions and budgets. */
+export type Authorization = { ok: true; keyId?: string; keyName?: string; aliases?: string[] } | { ok: false; error: ClientError };
 
 export interface HandleOptions {
   /** Absolute deadline (ms since epoch), e.g. from the remaining Lambda time. */
@@ -80,6 +88,7 @@ export function createProxy(deps: ProxyDeps) {
   const random = deps.random ?? Math.random;
   const hedges = new HedgeBudget(deps.clock);
   const shadows = new ShadowTraffic({ upstream: deps.upstream, clock: deps.clock, random, telemetry: deps.telemetry });
+  const spend = deps.spend ?? new SpendLedger({ store: new MemorySpendStore(), clock: deps.clock, telemetry: deps.telemetry });
 
   async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
     const started = deps.clock.now();
@@ -113,7 +122,7 @@ export function createProxy(deps: ProxyDeps) {
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
-    return serve(request, ingress, options, started, access.aliases, access.keyId);
+    return serve(request, ingress, options, started, access.aliases, access.keyId, access.keyName);
   }
 
   async function status(request: Request, path: string, page: NonNullable<ProxyDeps['status']>, ingress: IngressDialect, options: HandleOptions): Promise<Response> {
@@ -123,13 +132,19 @@ export function createProxy(deps: ProxyDeps) {
     return handleStatus(path, page.source, options.signal);
   }
 
-  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string): Promise<Handled> {
+  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string, keyName?: string): Promise<Handled> {
     const compiled = deps.compiled();
     const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
     // Set when this request is shadowed: receives how the client's response ended, for the comparison.
     let shadowServed: ((end: ServedEnd) => void) | undefined;
-    const finish = (response: Response, extra: Partial<RequestRecord> = {}, served?: Promise<Served | undefined>): Handled => {
+    // `cost`, once a target serves: prices its usage, charges the budgets, publishes the cost.
+    const finish = (
+      response: Response,
+      extra: Partial<RequestRecord> = {},
+      served?: Promise<Served | undefined>,
+      cost?: (usage: Served['usage']) => Partial<RequestRecord>,
+    ): Handled => {
       const done = (async () => {
         const outcome = await served;
         Object.assign(record, extra, {
@@ -139,6 +154,7 @@ export function createProxy(deps: ProxyDeps) {
           ...(outcome?.truncated ? { truncated: true } : {}),
           ...(outcome?.cancelled ? { cancelled: true } : {}),
         });
+        if (cost && outcome) Object.assign(record, cost(outcome.usage));
         deps.telemetry.request(record);
         shadowServed?.({ status: response.status, record, served: outcome });
       })();
@@ -179,12 +195,26 @@ export function createProxy(deps: ProxyDeps) {
     record.stream = chat.stream;
     const found = lookupAlias(compiled, chat.model, 'chat', allowed);
     if (!found.ok) return fail(found.error, found.exhausted ? { exhausted: true } : {});
-    let alias = found.alias;
-    if (ingress.name === 'openai-responses') {
-      const chosen = aliasForResponses(alias, chat);
-      if (!chosen.ok) return fail(chosen.error);
-      alias = chosen.alias;
+    const alias = found.alias;
+
+    // Routing by task and cost (core/routing/): decided once, from memory, before any attempt.
+    const budgets = new Budgets(compiled.config.budgets ?? [], spend);
+    const planned = planRequest({ alias, request: chat, headers: request.headers, ...(keyName !== undefined ? { clientKey: keyName } : {}), budgets, now: started });
+    if (!planned.ok) {
+      const routeHeader: Record<string, string> = planned.route ? { 'x-understudy-route': planned.route } : {};
+      return fail(planned.error, { ...(planned.route ? { route: planned.route } : {}), ...(planned.budget ? { budget: planned.budget } : {}) }, routeHeader);
     }
+    const plan = planned.plan;
+    if (ingress.name === 'openai-responses') {
+      // A Responses client is served through the chosen route's Responses-speaking targets where they have one.
+      const chosen = aliasForResponses({ ...alias, targets: plan.targets }, chat);
+      if (!chosen.ok) return fail(chosen.error, { route: plan.route });
+      plan.targets = chosen.alias.targets;
+    }
+    record.route = plan.route;
+    if (plan.budget) record.budget = plan.budget;
+    if (plan.complexity !== undefined) record.complexity = plan.complexity;
+    deps.telemetry.metric(METRICS.routeRequests, 1, { [DIMENSIONS.alias]: alias.name, [DIMENSIONS.route]: plan.route });
 
     const deadline = Math.min(started + alias.policy.totalTimeoutMs, options.deadline ?? Infinity);
     const shadow = alias.shadow;
@@ -208,6 +238,8 @@ export function createProxy(deps: ProxyDeps) {
     const result = await runAttemptLoop(
       {
         alias,
+        targets: plan.targets,
+        skipped: plan.skipped,
         request: chat,
         deadline,
         untilComplete: !chat.stream,
@@ -220,7 +252,7 @@ export function createProxy(deps: ProxyDeps) {
     record.attempts = result.records as AttemptRecord[];
     if (result.hedge) Object.assign(record, { hedged: true, hedgeWon: result.hedge.won });
     if (result.kind === 'failed') {
-      return fail(scrubClientError(result.error, compiled), { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result) });
+      return fail(scrubClientError(result.error, compiled), { exhausted: result.exhausted, ...(result.cancelled ? { cancelled: true } : {}) }, { 'x-understudy-attempts': attemptsHeader(result), 'x-understudy-route': plan.route });
     }
 
     const start = result.buffered.find((e) => e.type === 'start');
@@ -235,23 +267,28 @@ export function createProxy(deps: ProxyDeps) {
     const headers: Record<string, string> = {
       'x-understudy-provider': result.target.provider.name,
       'x-understudy-model': result.target.model,
+      'x-understudy-route': plan.route,
       'x-request-id': requestId,
     };
+    // Served by the head of the chain this request was routed to: not a failover, whatever the route.
+    const primary = plan.route === 'default' && plan.targets === alias.targets ? alias.primary : plan.targets[0]?.key;
     const extra: Partial<RequestRecord> = {
       servedBy: {
         provider: result.target.provider.name,
         model: result.target.model,
-        primary: result.target.key === alias.primary,
+        primary: result.target.key === primary,
         ...(result.target.position !== undefined ? { position: result.target.position } : {}),
       },
       timeToFirstTokenMs: result.committedAt - started,
     };
+    const servedTarget = result.target;
+    const cost = (usage: Served['usage']) => settleCost({ alias, plan, served: servedTarget, usage, budgets, telemetry: deps.telemetry, now: deps.clock.now() });
     if (!chat.stream) {
       const { response, served } = await answerResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
-      return finish(response, extra, keep(Promise.resolve(served)));
+      return finish(response, extra, keep(Promise.resolve(served)), cost);
     }
     const { response, served } = streamResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
-    return finish(response, extra, keep(served));
+    return finish(response, extra, keep(served), cost);
 
     /** Stores the conversation once the answer is out (nothing when there is no keeper or nothing to keep). */
     function keep<T>(served: Promise<T>): Promise<T> {

@@ -21,6 +21,8 @@ import { MemoryResponseStore } from '../core/memory-response-store.ts';
 import { fanOutTelemetry } from '../adapters/fan-out-telemetry.ts';
 import { StatusBoard } from '../core/status-board.ts';
 import { nodeHandler } from './node-http.ts';
+import { MemorySpendStore } from '../core/budgets/memory-spend-store.ts';
+import { SpendLedger } from '../core/budgets/spend-ledger.ts';
 
 export interface LocalServerOptions {
   config: Config;
@@ -45,6 +47,8 @@ export interface LocalServerOptions {
    * when given (otherwise only when `healthCheck()` is called); `statusPages` reads providers' pages.
    */
   health?: { intervalMs?: number; statusPages?: StatusPageFetch };
+  /** Budget spend; default: in this process's memory. */
+  spend?: SpendLedger;
 }
 
 /** How long close() waits for shadow calls still in flight. */
@@ -55,6 +59,8 @@ export interface LocalServer {
   /** The compiled configuration in force (replaced by `PUT /admin/config`). */
   readonly compiled: CompiledConfig;
   breakers: BreakerStore;
+  /** Budget spend as this server sees it. */
+  spend: SpendLedger;
   server: Server;
   /** One health check now: probes, status pages, breaker gauges, heartbeat. */
   healthCheck(): Promise<HealthRound>;
@@ -94,6 +100,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     });
   board.current = new StatusBoard({ clock, breakers, compiled: () => compiled });
   const operator = options.adminKey ? { adminKeyHash: hashAdminKey(options.adminKey) } : {};
+  const spend = options.spend ?? new SpendLedger({ store: new MemorySpendStore(), clock, telemetry });
   const proxy = createProxy({
     compiled: () => compiled,
     breakers,
@@ -107,6 +114,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Without client keys, answer only to the names this server was told to (DNS rebinding).
     ...(options.authorize ? { authorize: options.authorize } : { allowedHosts: hostNames(options) }),
     responseStore: new MemoryResponseStore(clock),
+    spend,
   });
   const server = createBoundedServer(nodeHandler(proxy.handle, proxy.refuse), options.limits);
   await new Promise<void>((resolve, reject) => {
@@ -140,6 +148,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       return compiled;
     },
     breakers,
+    spend,
     server,
     healthCheck,
     async close() {

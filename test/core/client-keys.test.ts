@@ -41,10 +41,10 @@ describe('client keys', () => {
 
   it('accepts the key as a Bearer token (OpenAI) or x-api-key (Anthropic), for either dialect', async () => {
     const { id, key, authorize } = setup();
-    expect(await authorize(new Headers({ authorization: `Bearer ${key}` }), 'openai')).toEqual({ ok: true, keyId: id });
-    expect(await authorize(new Headers({ 'x-api-key': key }), 'anthropic')).toEqual({ ok: true, keyId: id });
-    expect(await authorize(new Headers({ 'x-api-key': key }), 'openai')).toEqual({ ok: true, keyId: id });
-    expect(await authorize(new Headers({ authorization: `bearer ${key}` }), 'anthropic')).toEqual({ ok: true, keyId: id });
+    expect(await authorize(new Headers({ authorization: `Bearer ${key}` }), 'openai')).toEqual({ ok: true, keyId: id, keyName: 'team-a' });
+    expect(await authorize(new Headers({ 'x-api-key': key }), 'anthropic')).toEqual({ ok: true, keyId: id, keyName: 'team-a' });
+    expect(await authorize(new Headers({ 'x-api-key': key }), 'openai')).toEqual({ ok: true, keyId: id, keyName: 'team-a' });
+    expect(await authorize(new Headers({ authorization: `bearer ${key}` }), 'anthropic')).toEqual({ ok: true, keyId: id, keyName: 'team-a' });
   });
 
   it('a missing key is a 401 that says how to send one', async () => {
@@ -77,12 +77,12 @@ describe('client keys', () => {
     const { id, key } = generateClientKey();
     const record = parseClientKeyRecord(JSON.stringify({ name: 'n', hash: hashClientKey(key).toUpperCase(), created: created.toISOString() }));
     const authorize = createAuthorize(staticKeys({ [id]: record! }));
-    expect(await authorize(new Headers({ 'x-api-key': key }), 'anthropic')).toEqual({ ok: true, keyId: id });
+    expect(await authorize(new Headers({ 'x-api-key': key }), 'anthropic')).toEqual({ ok: true, keyId: id, keyName: 'n' });
   });
 
   it('a key limited to aliases returns them for the proxy to enforce', async () => {
     const { id, key, authorize } = setup(['fast', 'cheap']);
-    expect(await authorize(new Headers({ authorization: `Bearer ${key}` }), 'openai')).toEqual({ ok: true, keyId: id, aliases: ['fast', 'cheap'] });
+    expect(await authorize(new Headers({ authorization: `Bearer ${key}` }), 'openai')).toEqual({ ok: true, keyId: id, keyName: 'team-a', aliases: ['fast', 'cheap'] });
   });
 
   it('a store that cannot answer is a 503, not a 401', async () => {

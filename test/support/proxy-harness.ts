@@ -22,7 +22,7 @@ export interface Harness {
 /** Starts the local proxy on loopback over a config document (validated like `npm start` does). */
 export async function startProxy(
   document: unknown,
-  options: { random?: () => number; server?: Pick<LocalServerOptions, 'authorize' | 'adminKey' | 'allowedHosts' | 'limits' | 'host'> } = {},
+  options: { random?: () => number; server?: Pick<LocalServerOptions, 'authorize' | 'adminKey' | 'allowedHosts' | 'limits' | 'host' | 'spend'>; clock?: ManualClock } = {},
 ): Promise<Harness> {
   const result = validateConfig(document);
   if (!result.ok) throw new Error(`test config invalid: ${result.errors.join('; ')}`);
@@ -34,7 +34,7 @@ export async function startProxy(
     records.push(structuredClone(record));
     originalRequest(record);
   };
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const proxy = await startLocalServer({
     config,
     secrets: envSecrets({ TEST_KEY: 'sk-test-not-a-real-key' }),
