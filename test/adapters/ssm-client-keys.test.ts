@@ -42,7 +42,7 @@ describe('SsmClientKeys', () => {
     expect(JSON.parse(stored?.value ?? '{}')).toMatchObject({ name: 'team-a', aliases: ['fast', 'cheap'] });
 
     const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock, telemetry });
-    expect(await authorize(bearer(key), 'openai')).toEqual({ ok: true, keyId: id, aliases: ['fast', 'cheap'] });
+    expect(await authorize(bearer(key), 'openai')).toEqual({ ok: true, keyId: id, keyName: 'team-a', aliases: ['fast', 'cheap'] });
     expect(ssm.seen('GetParametersByPath').map((c) => c.body)).toEqual([{ Path: '/understudy/keys/clients', Recursive: false, WithDecryption: true, MaxResults: 10 }]);
   });
 
