@@ -13,6 +13,8 @@ import { fetchUpstream } from './fetch-upstream.ts';
 import { ssmAuthorize } from './ssm-client-keys.ts';
 import { SsmConfigSource } from './ssm-config-source.ts';
 import { SsmSecrets } from './ssm-secrets.ts';
+import { DynamoSpendStore } from './dynamo-spend-store.ts';
+import { SpendLedger } from '../core/budgets/spend-ledger.ts';
 
 /** The environment the stack gives both functions (infra/understudy-stack.ts). */
 export interface AwsEnvironment {
@@ -42,6 +44,8 @@ export interface AwsRuntime {
   /** The compiled configuration in force (after ready); asking also lets a due configuration refresh start. */
   compiled(): CompiledConfig;
   breakers: BreakerStore;
+  /** Budget spend of this instance, shared through the table. */
+  spend: SpendLedger;
   telemetry: Telemetry & { flush?: () => void };
   clock: Clock;
   /**
@@ -97,6 +101,8 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
 
   // One DynamoDB client (created on first use) for the breakers and the response store.
   const dynamo = overrides.dynamo ?? lazyBreakerClient();
+  // Budget spend shares the breaker table under its own key prefix (adapters/dynamo-spend-store.ts).
+  const spend = new SpendLedger({ store: new DynamoSpendStore({ client: dynamo, table }), clock, telemetry });
   const breakers = new DynamoBreakerStore({
     client: dynamo,
     table,
@@ -133,6 +139,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
       ...(overrides.random ? { random: overrides.random } : {}),
       ingress: ingressDialects,
       responseStore: new DynamoResponseStore({ client: dynamo, table, clock, telemetry }),
+      spend,
       ...(env.UNDERSTUDY_AUTH_MODE === 'aws-iam' ? {} : { authorize: ssmAuthorize({ client: ssm, keysPath, telemetry, clock }) }),
     });
   })();
@@ -143,13 +150,14 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     ready: () => ready,
     compiled: current,
     breakers,
+    spend,
     telemetry,
     clock,
     async afterRequest(deadline?: number) {
       const proxy = await ready.catch(() => undefined);
       const bound = Math.min(SHADOW_SETTLE_BOUND_MS, deadline !== undefined ? Math.max(0, deadline - clock.now()) : Infinity);
       await proxy?.settleShadows(bound);
-      await breakers.flush(FLUSH_BOUND_MS);
+      await Promise.all([breakers.flush(FLUSH_BOUND_MS), spend.flushIfDue(FLUSH_BOUND_MS)]);
       telemetry.flush?.();
     },
   };

@@ -1,11 +1,13 @@
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { counterId, type SpendCounter, type SpendStore } from '../core/budgets/spend-ledger.ts';
+import { clientOf, dynamoSdk, type ClientSource } from './aws-sdk-lazy.ts';
 
 /** Spend items share the breaker table under their own key prefix (breaker keys are `provider/model`). */
 export const SPEND_PK_PREFIX = 'spend#';
 
 export interface DynamoSpendOptions {
-  client: DynamoDBClient;
+  /** A client, or how to create one on first use (the SDK is loaded off the cold start). */
+  client: ClientSource<DynamoDBClient>;
   table: string;
   /** Bound of one DynamoDB call (default 500 ms: spend is written off the request path). */
   timeoutMs?: number;
@@ -17,7 +19,7 @@ export interface DynamoSpendOptions {
  * write, so concurrent instances never lose each other's spend), `ttl` well after the period.
  */
 export class DynamoSpendStore implements SpendStore {
-  private readonly client: DynamoDBClient;
+  private readonly client: ClientSource<DynamoDBClient>;
   private readonly table: string;
   private readonly timeoutMs: number;
 
@@ -28,8 +30,9 @@ export class DynamoSpendStore implements SpendStore {
   }
 
   async add(counter: SpendCounter, amount: number): Promise<number> {
-    const result = await this.client.send(
-      new UpdateItemCommand({
+    const [sdk, client] = await Promise.all([dynamoSdk(), clientOf(this.client)]);
+    const result = await client.send(
+      new sdk.UpdateItemCommand({
         TableName: this.table,
         Key: spendKey(counter),
         UpdateExpression: 'ADD nanoUsd :amount SET #ttl = :ttl',
@@ -44,9 +47,10 @@ export class DynamoSpendStore implements SpendStore {
 
   async read(counters: SpendCounter[]): Promise<Map<string, number>> {
     const totals = new Map<string, number>();
+    const [sdk, client] = await Promise.all([dynamoSdk(), clientOf(this.client)]);
     await Promise.all(
       counters.map(async (counter) => {
-        const { Item } = await this.client.send(new GetItemCommand({ TableName: this.table, Key: spendKey(counter), ProjectionExpression: 'nanoUsd' }), {
+        const { Item } = await client.send(new sdk.GetItemCommand({ TableName: this.table, Key: spendKey(counter), ProjectionExpression: 'nanoUsd' }), {
           abortSignal: AbortSignal.timeout(this.timeoutMs),
         });
         totals.set(counterId(counter), Number(Item?.nanoUsd?.N ?? 0));
