@@ -31,7 +31,8 @@ export class AnswerBuilder {
         else content.push({ type: 'text', text: event.text });
         break;
       case 'reasoning-delta':
-        if (last?.type === 'reasoning') {
+        // A signature closes its thinking block: reasoning after it is another part.
+        if (last?.type === 'reasoning' && !last.signature) {
           last.text += event.text;
           if (event.signature) last.signature = (last.signature ?? '') + event.signature;
           if (event.encrypted) last.encrypted = event.encrypted;

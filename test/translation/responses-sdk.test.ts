@@ -390,3 +390,37 @@ describe('Responses errors and bad inputs', () => {
     expect(body).not.toContain('response.completed');
   });
 });
+
+describe('reasoning across providers for a Responses client', () => {
+  it("Claude's signed thinking reaches the client tagged in encrypted_content and goes back to Claude as thinking blocks, never to another provider", async () => {
+    const claude = await fakeHttp(() => sseFixture('anthropic', 'thinking'));
+    const h = await proxyFor([{ kind: 'anthropic', url: claude.url, model: 'claude-sonnet-4-5' }]);
+    const first = await h.openai.responses
+      .stream({ model: 'alias', input: 'What is 2+2?', reasoning: { effort: 'low' }, include: ['reasoning.encrypted_content'], store: false })
+      .finalResponse();
+    const reasoning = first.output.filter((item) => item.type === 'reasoning');
+    expect(reasoning.length).toBeGreaterThanOrEqual(1);
+    expect(reasoning[0]).toMatchObject({ summary: [{ type: 'summary_text', text: 'Two plus two is four.' }] });
+    expect(reasoning.every((r) => r.type === 'reasoning' && r.encrypted_content?.startsWith('understudy.1:p1:s:'))).toBe(true);
+    expect(first.output_text).toBe('4');
+
+    const next = [{ role: 'user' as const, content: 'What is 2+2?' }, ...first.output, { role: 'user' as const, content: 'And 3+3?' }] as OpenAI.Responses.ResponseInputItem[];
+    await h.openai.responses.create({ model: 'alias', input: next, reasoning: { effort: 'low' }, store: false });
+    const assistant = (claude.requests[1]!.body as { messages: { role: string; content: Record<string, unknown>[] }[] }).messages[1]!;
+    expect(assistant.role).toBe('assistant');
+    expect(assistant.content.slice(0, 2)).toEqual([
+      { type: 'thinking', thinking: 'Two plus two is four.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3h' },
+      { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3p' },
+    ]);
+
+    // Not streamed: the same two reasoning items.
+    const whole = await h.openai.responses.create({ model: 'alias', input: 'What is 2+2?', include: ['reasoning.encrypted_content'] });
+    expect(whole.output.filter((item) => item.type === 'reasoning')).toHaveLength(2);
+
+    // The same history to a Chat-only target: the proof of Claude's reasoning is not sent.
+    const chat = await fakeHttp(() => ({ kind: 'sse', frames: openaiTextFrames(['6']) }));
+    const h2 = await proxyFor([{ kind: 'openai-compatible', url: `${chat.url}/v1`, model: 'llama-3' }]);
+    await h2.openai.responses.create({ model: 'alias', input: next, store: false });
+    expect(JSON.stringify(chat.requests[0]!.body)).not.toContain('EqQBCgIYAhIM1gbcDa9GJwZA2b3h');
+  });
+});

@@ -68,7 +68,8 @@ export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
   };
 
   const openText = (kind: OpenText['kind'], id: string): string => {
-    if (current?.kind === kind) return '';
+    // A signature closes its thinking block: reasoning after it is another block, another item.
+    if (current?.kind === kind && !(kind === 'reasoning' && current.signature)) return '';
     let text = closeText();
     current = { kind, index: output.length, id, text: '' };
     output.push(kind === 'message' ? messageItem(id, '', 'in_progress') : reasoningItem(id, '', undefined));
