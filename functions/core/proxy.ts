@@ -13,7 +13,7 @@ import { aliasForResponses } from './responses-targets.ts';
 import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
 import { ConversationKeeper, storeOwner, type ResponseStore } from './response-store.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
-import { answerResponse, attemptsHeader, errorResponse, streamResponse, type Served } from './respond.ts';
+import { answerResponse, attemptsHeader, errorResponse, renderedError, type RenderedError, streamResponse, type Served } from './respond.ts';
 import type { ResolvedTarget, CompiledConfig } from './compiled-config.ts';
 import { checkRequestShape } from './request-shape.ts';
 import { scrubClientError } from './scrub-error.ts';
@@ -300,7 +300,7 @@ export function createProxy(deps: ProxyDeps) {
   const settleShadows = (boundMs: number) => shadows.settle(boundMs);
 
   /** An error for a request the adapter could not even build (an unsupported method), in the dialect its target names. */
-  const refuse = (target: string, error: ClientError, headers: Record<string, string> = {}): Response => errorResponse(ingressFor(target), error, headers);
+  const refuse = (target: string, error: ClientError, headers: Record<string, string> = {}): RenderedError => renderedError(ingressFor(target), error, headers);
 
   function ingressFor(path: string): IngressDialect {
     return path.startsWith('/v1/messages') ? deps.ingress.anthropic : ROUTES[path] === 'responses' ? deps.ingress.responses : deps.ingress.openai;

@@ -40,10 +40,22 @@ export function attemptsHeader(committed: Pick<Committed, 'records'>): string {
 }
 
 export function errorResponse(ingress: IngressDialect, error: ClientError, extraHeaders: Record<string, string> = {}): Response {
+  const { status, headers, body } = renderedError(ingress, error, extraHeaders);
+  return new Response(body, { status, headers });
+}
+
+/** A final error as status, headers and JSON text in the caller's dialect (no body stream needed). */
+export interface RenderedError {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function renderedError(ingress: IngressDialect, error: ClientError, extraHeaders: Record<string, string> = {}): RenderedError {
   const { status, body } = ingress.renderError(error);
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-should-retry': 'false', ...extraHeaders };
   if (error.retryAfterSec !== undefined) headers['retry-after'] = String(error.retryAfterSec);
-  return new Response(body, { status, headers });
+  return { status, headers, body };
 }
 
 /** A complete answer (non-streaming client). The breaker is settled before the answer is sent. */

@@ -1,21 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { clientError, type ClientError } from '../ir/client-error.ts';
+import { clientError } from '../ir/client-error.ts';
 import type { HandleOptions, Handled } from '../core/proxy.ts';
+import type { RenderedError } from '../core/respond.ts';
+import { plainRefusal, type RenderRefusal } from './http-server.ts';
 
 /** Methods a Web Request can carry and the proxy may answer; TRACE, CONNECT and the like never reach the core. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 /** The request's own Host stays a header (checked by the core); the URL gets a fixed origin so no Host can break it. */
 const ORIGIN = 'http://localhost';
-
-/** Renders an error for a request that never became a Web Request, in the dialect its target names. */
-export type Refuse = (target: string, error: ClientError, headers?: Record<string, string>) => Response;
-
-const plainRefuse: Refuse = (_target, error, headers = {}) =>
-  Response.json({ error: { message: error.message, type: 'invalid_request_error', param: null, code: error.code ?? null } }, {
-    status: error.status,
-    headers: { 'x-should-retry': 'false', ...headers },
-  });
 
 /**
  * Adapts Node's http module to the core's Web Request/Response: the request body streams in,
@@ -23,7 +16,7 @@ const plainRefuse: Refuse = (_target, error, headers = {}) =>
  * A request line the Web Request cannot carry (an odd method, an absolute-form or `*` target) is
  * answered here with a 4xx; nothing a client sends can throw out of this handler.
  */
-export function nodeHandler(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: Refuse = plainRefuse) {
+export function nodeHandler(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal = plainRefusal) {
   const serve = serveOne(handle, refuse);
   return (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((error: unknown) => {
@@ -34,15 +27,15 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
   };
 }
 
-function serveOne(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: Refuse) {
+function serveOne(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     const method = req.method ?? 'GET';
     if (!METHODS.has(method)) {
-      return send(res, refuse(target, clientError(405, 'method_not_allowed', 'this method is not allowed here'), { allow: 'GET, POST' }));
+      return sendRendered(res, refuse(target, clientError(405, 'method_not_allowed', 'this method is not allowed here'), { allow: 'GET, POST' }));
     }
     if (!target.startsWith('/')) {
-      return send(res, refuse(target, clientError(400, 'invalid_request', 'the request target must be a path (origin-form)')));
+      return sendRendered(res, refuse(target, clientError(400, 'invalid_request', 'the request target must be a path (origin-form)')));
     }
     const controller = new AbortController();
     res.on('close', () => {
@@ -63,7 +56,7 @@ function serveOne(handle: (request: Request, options: HandleOptions) => Promise<
         signal: controller.signal,
       } as RequestInit);
     } catch {
-      return send(res, refuse(target, clientError(400, 'invalid_request', 'the request line or a header is malformed')));
+      return sendRendered(res, refuse(target, clientError(400, 'invalid_request', 'the request line or a header is malformed')));
     }
 
     let handled: Handled;
@@ -102,6 +95,12 @@ function serveOne(handle: (request: Request, options: HandleOptions) => Promise<
     res.end();
     await done;
   };
+}
+
+/** A refusal before the body was read: the connection closes, so an unread body is never parsed as a next request. */
+function sendRendered(res: ServerResponse, error: RenderedError): void {
+  res.writeHead(error.status, { ...error.headers, 'content-length': String(Buffer.byteLength(error.body)), connection: 'close' });
+  res.end(error.body);
 }
 
 /** A whole answer or an error: one write with its length, instead of a chunked stream. */

@@ -116,7 +116,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     responseStore: new MemoryResponseStore(clock),
     spend,
   });
-  const server = createBoundedServer(nodeHandler(proxy.handle, proxy.refuse), options.limits);
+  const server = createBoundedServer(nodeHandler(proxy.handle, proxy.refuse), { ...(options.limits ? { limits: options.limits } : {}), render: proxy.refuse });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
