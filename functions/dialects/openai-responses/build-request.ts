@@ -1,3 +1,4 @@
+import { effortFor } from '../shared/reasoning-budget.ts';
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest, ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
@@ -7,14 +8,6 @@ import { callName, freeformInput, toolChoiceToResponses, toolsToResponses } from
 
 export type BuildResult = { ok: true; body: Json } | { ok: false; failure: Failure };
 
-/** Budgets (an Anthropic client's thinking) → the nearest effort. */
-function effortFor(reasoning: ChatRequest['reasoning']): string | undefined {
-  if (!reasoning) return undefined;
-  if (reasoning.effort) return reasoning.effort;
-  const budget = reasoning.budgetTokens;
-  if (budget === undefined) return undefined;
-  return budget < 2048 ? 'low' : budget < 16384 ? 'medium' : 'high';
-}
 
 function imageUrl(part: ImagePart): string {
   return part.source.type === 'url' ? part.source.url : `data:${part.source.mediaType};base64,${part.source.data}`;

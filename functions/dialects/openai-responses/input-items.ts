@@ -1,4 +1,5 @@
 import type { AssistantPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../ir/request.ts';
+import { imageFromUrl } from '../shared/image-url.ts';
 import { BadParam, describe, isObject, type Json } from '../shared/request-fields.ts';
 import { readReasoningToken } from './reasoning-token.ts';
 import { irToolName } from './tools.ts';
@@ -27,8 +28,6 @@ const BUILT_IN_ITEMS = new Set([
   'mcp_approval_response',
 ]);
 
-const DATA_URL = /^data:([^;,]+)((?:;[^;,]+)*);base64,(.*)$/s;
-
 export interface ParsedInput {
   system: TextPart[];
   messages: Message[];
@@ -44,9 +43,8 @@ function imagePart(part: Json, p: string): ImagePart {
     throw new BadParam(`${p}.file_id is not supported: the proxy has no file store; send image_url (an http(s) or data: URL)`, `${p}.file_id`);
   }
   const url = text(part.image_url, `${p}.image_url`);
-  const data = DATA_URL.exec(url);
-  if (data) return { type: 'image', source: { type: 'base64', mediaType: data[1]!, data: data[3]! } };
-  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  const image = imageFromUrl(url);
+  if (image) return image;
   throw new BadParam(`${p}.image_url must be an http(s) URL or a base64 data: URL`, `${p}.image_url`);
 }
 

@@ -1,3 +1,4 @@
+import { effortFor } from '../shared/reasoning-budget.ts';
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest, ImagePart, Message, ToolChoice } from '../../ir/request.ts';
@@ -92,14 +93,6 @@ function toolChoice(choice: ToolChoice, kind: string): unknown {
   return choice.type;
 }
 
-/** Maps an Anthropic-style thinking budget to an effort when the client gave no effort. */
-function effortFor(reasoning: ChatRequest['reasoning']): string | undefined {
-  if (!reasoning) return undefined;
-  if (reasoning.effort) return reasoning.effort;
-  const budget = reasoning.budgetTokens;
-  if (budget === undefined) return undefined;
-  return budget < 2048 ? 'low' : budget < 16384 ? 'medium' : 'high';
-}
 
 /**
  * The IR → a streamed Chat Completions body for this target. The proxy always streams upstream and

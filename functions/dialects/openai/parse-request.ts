@@ -11,6 +11,7 @@ import type {
   ToolDefinition,
   UserPart,
 } from '../../ir/request.ts';
+import { imageFromUrl } from '../shared/image-url.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
 /**
@@ -64,15 +65,12 @@ function textParts(content: unknown, param: string): TextPart[] {
   });
 }
 
-const DATA_URL = /^data:([^;,]+)((?:;[^;,]+)*);base64,(.*)$/s;
-
 function imagePart(part: Json, p: string): ImagePart {
   const image = part.image_url;
   const url = typeof image === 'string' ? image : isObject(image) ? image.url : undefined;
   if (typeof url !== 'string' || url === '') throw new BadParam(`${p}.image_url.url must be a string`, `${p}.image_url.url`);
-  const data = DATA_URL.exec(url);
-  if (data) return { type: 'image', source: { type: 'base64', mediaType: data[1]!, data: data[3]! } };
-  if (/^https?:\/\//i.test(url)) return { type: 'image', source: { type: 'url', url } };
+  const parsed = imageFromUrl(url);
+  if (parsed) return parsed;
   throw new BadParam(`${p}.image_url.url must be an http(s) URL or a base64 data: URL`, `${p}.image_url.url`);
 }
 
