@@ -23,6 +23,7 @@ import { MemorySpendStore } from './budgets/memory-spend-store.ts';
 import { SpendLedger } from './budgets/spend-ledger.ts';
 import { planRequest, settleCost } from './routing/plan-request.ts';
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
+import { serveCountTokens, serveEmbeddings, type UnaryRouteDeps } from './unary-routes.ts';
 
 export interface ProxyDeps {
   /** The compiled configuration in force; called once per request so a configuration refresh applies at once. */
@@ -105,7 +106,7 @@ export function createProxy(deps: ProxyDeps) {
     if (!route || (route === 'admin' && !deps.admin)) {
       return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
     }
-    const method = route === 'chat' || route === 'messages' || route === 'responses' ? 'POST' : 'GET';
+    const method = route === 'models' || route === 'healthz' ? 'GET' : 'POST';
     if (route !== 'admin' && request.method !== method) {
       return immediate(errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${method}`), { allow: method }));
     }
@@ -122,6 +123,22 @@ export function createProxy(deps: ProxyDeps) {
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
     if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
+    if (route === 'count-tokens' || route === 'embeddings') {
+      const unary: UnaryRouteDeps = {
+        compiled: deps.compiled(),
+        loop: { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random },
+        telemetry: deps.telemetry,
+        requestId: hexId(),
+        started,
+        forwarded: forwardedHeaders(request.headers),
+        ...(access.aliases ? { allowed: access.aliases } : {}),
+        ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      // `?beta=true` is how the Anthropic SDK's `client.beta` calls; an Anthropic target gets it too.
+      if (route === 'count-tokens') return serveCountTokens(request, unary, ingress, url.searchParams.get('beta') === 'true');
+      return serveEmbeddings(request, unary, ingress);
+    }
     return serve(request, ingress, options, started, access.aliases, access.keyId, access.keyName);
   }
 
@@ -230,11 +247,7 @@ export function createProxy(deps: ProxyDeps) {
         timeoutMs: shadow.timeoutMs,
       });
     }
-    const forwarded: Record<string, string> = {};
-    for (const name of FORWARDED_HEADERS) {
-      const value = request.headers.get(name);
-      if (value !== null) forwarded[name] = value;
-    }
+    const forwarded = forwardedHeaders(request.headers);
     const result = await runAttemptLoop(
       {
         alias,
@@ -311,12 +324,25 @@ export function createProxy(deps: ProxyDeps) {
 
 export type Proxy = ReturnType<typeof createProxy>;
 
+/** The client headers on the forwarding allow-list, for targets of the client's own dialect. */
+function forwardedHeaders(headers: Headers): Record<string, string> {
+  const forwarded: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = headers.get(name);
+    if (value !== null) forwarded[name] = value;
+  }
+  return forwarded;
+}
+
 /** 24 hex digits. randomUUID draws from a buffered entropy pool: far cheaper per call than randomBytes. */
 function hexId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 24);
 }
 
-const ROUTES: Record<string, 'chat' | 'messages' | 'responses' | 'models' | 'healthz' | 'admin'> = {
+const ROUTES: Record<string, 'chat' | 'messages' | 'responses' | 'count-tokens' | 'embeddings' | 'models' | 'healthz' | 'admin'> = {
+  '/v1/messages/count_tokens': 'count-tokens',
+  '/v1/embeddings': 'embeddings',
+  '/embeddings': 'embeddings',
   '/v1/chat/completions': 'chat',
   '/chat/completions': 'chat',
   '/v1/responses': 'responses',

@@ -1,8 +1,10 @@
 import type { Answer } from './answer.ts';
 import type { ClientError } from './client-error.ts';
+import type { EmbeddingRequest, EmbedResult } from './embeddings.ts';
 import type { StreamEvent } from './events.ts';
 import type { Failure } from './failure.ts';
 import type { ChatRequest, DialectName } from './request.ts';
+import type { CountRequest, CountResult } from './token-count.ts';
 
 export type ParseResult = { ok: true; request: ChatRequest } | { ok: false; error: ClientError };
 
@@ -86,4 +88,10 @@ export interface ProviderDialect {
   open(request: ChatRequest, target: TargetCall, io: ProviderIO): Promise<OpenResult>;
   /** The cheapest honest liveness check (list models, or a one-token completion). */
   probe(target: TargetCall, io: ProviderIO): Promise<ProbeResult>;
+  /** Whether the provider can count tokens for this model (`countTokens` is then called); absent: it cannot. */
+  canCountTokens?(model: string): boolean;
+  /** The provider's own token count of a request (`POST /v1/messages/count_tokens`). */
+  countTokens?(request: CountRequest, target: TargetCall, io: ProviderIO): Promise<CountResult>;
+  /** Embeddings (`POST /v1/embeddings`); absent: the provider serves none the proxy speaks. */
+  embed?(request: EmbeddingRequest, target: TargetCall, io: ProviderIO): Promise<EmbedResult>;
 }

@@ -12,6 +12,8 @@ export interface CountRequest {
   /** Undefined when the body holds something the IR does not model: only Anthropic can count it. */
   chat?: ChatRequest;
   body: Record<string, unknown>;
+  /** The client called the beta form (`?beta=true`, the Anthropic SDK's `client.beta`): an Anthropic target gets it too. */
+  beta: boolean;
 }
 
 export type CountResult = { ok: true; inputTokens: number } | { ok: false; failure: Failure };

@@ -71,10 +71,12 @@ export interface Target {
   model: string;
   /** OpenAI kinds: which OpenAI APIs the provider serves (config `apis`). */
   apis?: ('chat' | 'responses')[];
+  /** Embeddings aliases: the target's vector space label. */
+  vectorSpace?: string;
 }
 
 /** The proxy over one alias `alias` whose targets are p1, p2, … in order. */
-export async function proxyFor(targets: Target[], policy: Record<string, unknown> = {}): Promise<Harness> {
+export async function proxyFor(targets: Target[], policy: Record<string, unknown> = {}, kind: 'chat' | 'embeddings' = 'chat'): Promise<Harness> {
   const providers: Record<string, unknown> = {};
   targets.forEach((t, i) => {
     const name = `p${i + 1}`;
@@ -83,7 +85,7 @@ export async function proxyFor(targets: Target[], policy: Record<string, unknown
   });
   const harness = await startProxy({
     providers,
-    aliases: { alias: { targets: targets.map((t, i) => ({ provider: `p${i + 1}`, model: t.model })) } },
+    aliases: { alias: { kind, targets: targets.map((t, i) => ({ provider: `p${i + 1}`, model: t.model, ...(t.vectorSpace ? { vectorSpace: t.vectorSpace } : {}) })) } },
     policy: { headerTimeoutMs: 2_000, firstTokenTimeoutMs: 2_000, idleTimeoutMs: 2_000, backoffBaseMs: 1, backoffMaxMs: 2, ...policy },
   });
   cleanups.push(() => harness.close());

@@ -1,6 +1,7 @@
 import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { thrownFailure } from '../shared/http-failure.ts';
 import { buildAnthropicRequest } from './build-request.ts';
+import { countAnthropicTokens } from './count-tokens.ts';
 import { baseUrl, headers } from './endpoint.ts';
 import { createAnthropicEncoder } from './encode-stream.ts';
 import { failureFromResponse } from './errors.ts';
@@ -58,4 +59,7 @@ export const anthropicProvider: ProviderDialect = {
       return { ok: false, failure: thrownFailure(error, io.signal, 'Anthropic'), latencyMs: latency() };
     }
   },
+
+  canCountTokens: () => true,
+  countTokens: countAnthropicTokens,
 };

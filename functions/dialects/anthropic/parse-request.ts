@@ -1,5 +1,6 @@
 import { type ClientError, clientError } from '../../ir/client-error.ts';
 import type { ParseResult } from '../../ir/dialect.ts';
+import type { CountRequest } from '../../ir/token-count.ts';
 import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
 import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
@@ -214,12 +215,13 @@ function parseStop(raw: unknown): string[] | undefined {
   throw new BadParam('stop_sequences must be an array of strings', 'stop_sequences');
 }
 
-function build(body: unknown): ChatRequest {
+/** `count`: a count_tokens body, which has no max_tokens (1 stands in: nothing is generated). */
+function build(body: unknown, count = false): ChatRequest {
   if (!isObject(body)) throw new BadParam('the request body must be a JSON object');
   if (typeof body.model !== 'string' || body.model === '') throw new BadParam('model: field required (a string)', 'model');
   if (body.messages === undefined) throw new BadParam('messages: field required', 'messages');
-  if (body.max_tokens === undefined || body.max_tokens === null) throw new BadParam('max_tokens: field required', 'max_tokens');
-  const maxTokens = optionalNumber(body, 'max_tokens', { integer: true, min: 1 })!;
+  if (!count && (body.max_tokens === undefined || body.max_tokens === null)) throw new BadParam('max_tokens: field required', 'max_tokens');
+  const maxTokens = count ? 1 : optionalNumber(body, 'max_tokens', { integer: true, min: 1 })!;
   if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') throw new BadParam(`stream must be a boolean, got ${describe(body.stream)}`, 'stream');
   const system = parseSystem(body.system);
   const request: ChatRequest = {
@@ -257,4 +259,25 @@ export function parseAnthropicRequest(body: unknown): ParseResult {
     const result: ClientError = clientError(400, 'invalid_request', error.message, error.param ? { param: error.param } : {});
     return { ok: false, error: result };
   }
+}
+
+/**
+ * Parses a `POST /v1/messages/count_tokens` body. `model` and `messages` are required (400
+ * otherwise); the rest is parsed into the IR when it can be, for targets that count from it
+ * (Bedrock) and for the local estimate. A body the IR cannot hold (document blocks, server tools)
+ * is still counted by an Anthropic target, which receives the client's own body.
+ */
+export function parseAnthropicCountRequest(body: unknown, beta: boolean): { ok: true; request: CountRequest } | { ok: false; error: ClientError } {
+  if (!isObject(body)) return { ok: false, error: clientError(400, 'invalid_request', 'the request body must be a JSON object') };
+  if (typeof body.model !== 'string' || body.model === '') return { ok: false, error: clientError(400, 'invalid_request', 'model: field required (a string)', { param: 'model' }) };
+  if (!Array.isArray(body.messages) || body.messages.length === 0) {
+    return { ok: false, error: clientError(400, 'invalid_request', 'messages: field required (a non-empty array)', { param: 'messages' }) };
+  }
+  let chat: ChatRequest | undefined;
+  try {
+    chat = build(body, true);
+  } catch (error) {
+    if (!(error instanceof BadParam)) throw error;
+  }
+  return { ok: true, request: { model: body.model, body, beta, ...(chat ? { chat } : {}) } };
 }

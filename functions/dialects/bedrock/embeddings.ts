@@ -1,5 +1,8 @@
 import { bedrockEmbeddingFamily } from '../../ir/vector-space.ts';
-import type { EmbeddingRequest, Embeddings } from '../../ir/embeddings.ts';
+import type { ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { EmbeddingRequest, Embeddings, EmbedResult } from '../../ir/embeddings.ts';
+import { bedrockClient, bedrockSdk } from './client.ts';
+import { classifySendError } from './errors.ts';
 
 /** One InvokeModel call of an embeddings request (Titan embeds one text per call). */
 export interface InvokeBody {
@@ -54,4 +57,29 @@ export function joinBedrockEmbeddings(parts: { vectors: number[][]; inputTokens?
     model,
     ...(counted ? { inputTokens: parts.reduce((sum, p) => sum + (p.inputTokens ?? 0), 0) } : {}),
   };
+}
+
+/** InvokeModel on a Titan or Cohere embedding model; Titan's calls (one per text) run in parallel. */
+export async function embedBedrock(request: EmbeddingRequest, target: TargetCall, io: ProviderIO): Promise<EmbedResult> {
+  const region = target.provider.region;
+  if (!region) return { ok: false, failure: { kind: 'unsupported', message: `provider "${target.provider.name}" has no Bedrock region` } };
+  const calls = buildBedrockEmbedBodies(request, target.model);
+  if (typeof calls === 'string') return { ok: false, failure: { kind: 'unsupported', message: calls } };
+  try {
+    const [client, { InvokeModelCommand }] = await Promise.all([bedrockClient(region, target.provider.baseUrl), bedrockSdk()]);
+    const parts = await Promise.all(
+      calls.map(async (call) => {
+        const answer = await client.send(
+          new InvokeModelCommand({ modelId: target.model, contentType: 'application/json', accept: 'application/json', body: new TextEncoder().encode(JSON.stringify(call.body)) }),
+          { abortSignal: io.signal },
+        );
+        return parseBedrockEmbeddings(JSON.parse(new TextDecoder().decode(answer.body)) as unknown, call.count);
+      }),
+    );
+    const bad = parts.find((p): p is string => typeof p === 'string');
+    if (bad !== undefined) return { ok: false, failure: { kind: 'server', message: bad } };
+    return { ok: true, embeddings: joinBedrockEmbeddings(parts as Exclude<(typeof parts)[number], string>[], target.model) };
+  } catch (error) {
+    return { ok: false, failure: error instanceof SyntaxError ? { kind: 'server', message: 'Bedrock answered with a body that is not JSON' } : classifySendError(error, io.signal) };
+  }
 }

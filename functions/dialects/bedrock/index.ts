@@ -1,7 +1,10 @@
 import type { OpenResult, ProbeResult, ProviderDialect, TargetCall } from '../../ir/dialect.ts';
 import { buildConverseRequest } from './build-request.ts';
 import { bedrockClient, bedrockSdk } from './client.ts';
+import { countBedrockTokens } from './count-tokens.ts';
+import { embedBedrock } from './embeddings.ts';
 import { classifySendError } from './errors.ts';
+import { isClaude } from './model-fields.ts';
 import { parseConverseStream } from './parse-stream.ts';
 
 /** The word sent by the probe: the cheapest real call Bedrock's runtime offers. */
@@ -52,4 +55,8 @@ export const bedrockProvider: ProviderDialect = {
       return { ok: false, failure: classifySendError(error, io.signal), latencyMs: latency() };
     }
   },
+
+  canCountTokens: isClaude,
+  countTokens: countBedrockTokens,
+  embed: embedBedrock,
 };

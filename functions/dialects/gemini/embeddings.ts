@@ -1,4 +1,8 @@
-import type { EmbeddingRequest, Embeddings } from '../../ir/embeddings.ts';
+import type { ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { EmbeddingRequest, Embeddings, EmbedResult } from '../../ir/embeddings.ts';
+import { postJson } from '../shared/post-json.ts';
+import { baseUrl, headers } from './endpoint.ts';
+import { failureFromResponse } from './errors.ts';
 
 /** The model's resource name (`models/…`), as Gemini's embedding requests name it. */
 export function geminiModelName(model: string): string {
@@ -33,4 +37,16 @@ export function parseGeminiEmbeddings(json: unknown, count: number, model: strin
     vectors.push(values as number[]);
   }
   return { vectors, model };
+}
+
+/** `POST /v1beta/models/{model}:batchEmbedContents`. */
+export async function embedGemini(request: EmbeddingRequest, target: TargetCall, io: ProviderIO): Promise<EmbedResult> {
+  const body = buildGeminiEmbedBody(request, target.model);
+  if (typeof body === 'string') return { ok: false, failure: { kind: 'unsupported', message: body } };
+  const model = target.model.replace(/^models\//, '');
+  const url = `${baseUrl(target)}/v1beta/models/${encodeURIComponent(model)}:batchEmbedContents`;
+  const called = await postJson(io, { url, headers: headers(target, true), body }, 'Gemini', failureFromResponse);
+  if (!called.ok) return called;
+  const parsed = parseGeminiEmbeddings(called.json, (body.requests as unknown[]).length, model);
+  return typeof parsed === 'string' ? { ok: false, failure: { kind: 'server', message: parsed } } : { ok: true, embeddings: parsed };
 }

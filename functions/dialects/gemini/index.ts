@@ -1,23 +1,10 @@
-import type { OpenResult, ProbeResult, ProviderDialect, TargetCall } from '../../ir/dialect.ts';
+import type { OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { thrownFailure } from '../shared/http-failure.ts';
 import { buildGeminiRequest } from './build-request.ts';
+import { baseUrl, headers } from './endpoint.ts';
+import { embedGemini } from './embeddings.ts';
 import { failureFromResponse } from './errors.ts';
 import { parseGeminiStream } from './parse-stream.ts';
-
-/** Google's public endpoint, used when the provider sets no baseUrl. */
-export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com';
-
-function baseUrl(target: TargetCall): string {
-  return (target.provider.baseUrl ?? GEMINI_BASE_URL).replace(/\/+$/, '');
-}
-
-function headers(target: TargetCall, json: boolean): Record<string, string> {
-  return {
-    ...(json ? { 'content-type': 'application/json' } : {}),
-    ...target.provider.headers,
-    ...(target.provider.apiKey ? { 'x-goog-api-key': target.provider.apiKey } : {}),
-  };
-}
 
 /** Google Gemini through the Generative Language API (`streamGenerateContent?alt=sse`). */
 export const geminiProvider: ProviderDialect = {
@@ -54,4 +41,6 @@ export const geminiProvider: ProviderDialect = {
       return { ok: false, failure: thrownFailure(error, io.signal, 'Gemini'), latencyMs: latency() };
     }
   },
+
+  embed: embedGemini,
 };

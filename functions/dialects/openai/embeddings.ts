@@ -1,6 +1,10 @@
 import { clientError, type ClientError } from '../../ir/client-error.ts';
-import type { EmbeddingRequest, Embeddings } from '../../ir/embeddings.ts';
+import type { ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { EmbeddingRequest, Embeddings, EmbedResult } from '../../ir/embeddings.ts';
+import { postJson } from '../shared/post-json.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
+import { failureFromResponse } from './errors.ts';
+import { embeddingsUrl, requestHeaders } from './urls.ts';
 
 /** OpenAI's own limit on inputs per request. */
 export const MAX_EMBEDDING_INPUTS = 2048;
@@ -114,4 +118,14 @@ export function parseOpenAiEmbeddings(json: unknown, count: number, fallbackMode
     model: typeof json.model === 'string' ? json.model : fallbackModel,
     ...(typeof usage.prompt_tokens === 'number' ? { inputTokens: usage.prompt_tokens } : {}),
   };
+}
+
+/** `POST {base}/embeddings` of an OpenAI-style provider. */
+export async function embedOpenAi(request: EmbeddingRequest, target: TargetCall, io: ProviderIO): Promise<EmbedResult> {
+  const body = buildOpenAiEmbeddingBody(request, target.model);
+  const called = await postJson(io, { url: embeddingsUrl(target), headers: requestHeaders(target, 'json'), body }, 'the provider', failureFromResponse);
+  if (!called.ok) return called;
+  const count = request.input.kind === 'texts' ? request.input.texts.length : request.input.tokens.length;
+  const parsed = parseOpenAiEmbeddings(called.json, count, target.model);
+  return typeof parsed === 'string' ? { ok: false, failure: { kind: 'server', message: parsed } } : { ok: true, embeddings: parsed };
 }

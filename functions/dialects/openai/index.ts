@@ -1,6 +1,7 @@
 import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { thrownFailure } from '../shared/http-failure.ts';
 import { buildOpenAiRequest } from './build-request.ts';
+import { embedOpenAi } from './embeddings.ts';
 import { createOpenAiEncoder } from './encode-stream.ts';
 import { failureFromResponse } from './errors.ts';
 import { parseOpenAiRequest } from './parse-request.ts';
@@ -71,4 +72,6 @@ export const openaiProvider: ProviderDialect = {
       return { ok: false, failure: thrownFailure(error, io.signal, 'the provider'), latencyMs: latency() };
     }
   },
+
+  embed: embedOpenAi,
 };

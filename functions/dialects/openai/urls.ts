@@ -44,6 +44,12 @@ export function responsesUrl(target: TargetCall): string {
   return `${base(target.provider)}/responses${query(target.provider)}`;
 }
 
+/** The embeddings endpoint of a target. */
+export function embeddingsUrl(target: TargetCall): string {
+  if (isAzureDeploymentForm(target.provider)) return azureDeploymentUrl(target.provider, target.model, '/embeddings');
+  return `${base(target.provider)}/embeddings${query(target.provider)}`;
+}
+
 /** The model list used as the cheap liveness probe (not for the Azure deployment form). */
 export function modelsUrl(target: TargetCall): string {
   return `${base(target.provider)}/models${query(target.provider)}`;

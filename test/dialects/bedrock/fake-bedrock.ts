@@ -17,7 +17,7 @@ export type Reply =
 
 export interface SeenBedrockRequest {
   method: string;
-  /** `converse` or `converse-stream`. */
+  /** `converse`, `converse-stream`, `invoke` or `count-tokens`. */
   operation: string;
   modelId: string;
   headers: Record<string, string | string[] | undefined>;
@@ -57,7 +57,7 @@ export async function startFakeBedrock(script: (request: SeenBedrockRequest, ind
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    const match = /^\/model\/([^/]+)\/(converse(?:-stream)?)$/.exec(req.url ?? '');
+    const match = /^\/model\/([^/]+)\/(converse(?:-stream)?|invoke|count-tokens)$/.exec(req.url ?? '');
     const seen: SeenBedrockRequest = {
       method: req.method ?? '',
       operation: match?.[2] ?? '',
