@@ -10,6 +10,7 @@ import type { Failed, LoopDeps } from './attempt-loop.ts';
 import type { CompiledConfig, ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
 import { readBody } from './http-body.ts';
 import type { AttemptRecord, RequestRecord, Telemetry } from './ports.ts';
+import { checkRequestShape } from './request-shape.ts';
 import { attemptsHeader, errorResponse } from './respond.ts';
 import { scrubClientError } from './scrub-error.ts';
 import { runUnaryAttempts, type UnaryCall, type UnaryServed } from './unary-attempts.ts';
@@ -70,6 +71,9 @@ async function serveUnary<R extends { model: string }, T>(
   } catch {
     return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
   }
+  // Before any attempt: a hostile shape must never reach (and trip) a shared upstream.
+  const misshapen = checkRequestShape(json, deps.compiled.config.limits);
+  if (misshapen) return fail(misshapen);
   const parsed = route.parse(json);
   if (!parsed.ok) return fail(parsed.error);
   record.alias = parsed.request.model;
