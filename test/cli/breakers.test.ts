@@ -29,7 +29,8 @@ describe('npm run breakers against a DynamoDB table', () => {
     await runNode('functions/cli/breakers.ts', ['auto', 'openai/gpt-4o', '--table', 'cli-breakers'], env);
     const after = await runNode('functions/cli/breakers.ts', ['list', '--table', 'cli-breakers'], env);
     expect(after.stdout).toMatch(/openai\/gpt-4o\s+closed\s/);
-  });
+    // Six CLI processes, each starting Node and the AWS SDK: on two shared cores that takes a while.
+  }, 90_000);
 
   it('refuses a malformed target and says where the breakers must be', async () => {
     const env = aws(dynalite.endpoint);
