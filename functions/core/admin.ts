@@ -3,6 +3,7 @@ import { clientError } from '../ir/client-error.ts';
 import type { IngressDialect } from '../ir/dialect.ts';
 import { readBody } from './http-body.ts';
 import type { OperatorAccess } from './operator-auth.ts';
+import type { BudgetStatus } from './budgets/budgets.ts';
 import type { BreakerStore, ForcedMode } from './ports.ts';
 import { movedSecrets } from './secret-destinations.ts';
 import { errorResponse } from './respond.ts';
@@ -11,6 +12,7 @@ const MODES: readonly ForcedMode[] = ['open', 'closed', 'auto'];
 export const ADMIN_PREFIX = '/admin';
 const BREAKERS = '/admin/breakers';
 const CONFIG = '/admin/config';
+const BUDGETS = '/admin/budgets';
 /** An operator document is small; the bound keeps a stray upload from filling memory. */
 const MAX_ADMIN_BODY_BYTES = 1024 * 1024;
 
@@ -37,14 +39,19 @@ type Operator = Extract<OperatorAccess, { ok: true }>['via'];
  * - `GET /admin/config` returns the configuration in force; `PUT /admin/config` replaces it in
  *   memory, the way a push to SSM replaces the deployed one (`npm run drill` uses both). The file
  *   on disk is never written, so a restart always comes back to it.
+ * - `GET /admin/budgets` lists every budget's spend in its current period (`npm run budgets -- --url …`).
  */
 export async function handleAdmin(
   request: Request,
   path: string,
-  deps: { breakers: BreakerStore; config: RunningConfig; operator: Operator },
+  deps: { breakers: BreakerStore; config: RunningConfig; operator: Operator; budgets?: () => Promise<BudgetStatus[]> },
   ingress: IngressDialect,
 ): Promise<Response> {
   if (path === CONFIG) return handleConfig(request, deps.config, deps.operator, ingress);
+  if (path === BUDGETS && deps.budgets) {
+    if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
+    return Response.json({ budgets: await deps.budgets() });
+  }
   if (path === BREAKERS) {
     if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
     return Response.json({ breakers: await deps.breakers.list() });

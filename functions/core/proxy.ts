@@ -115,7 +115,8 @@ export function createProxy(deps: ProxyDeps) {
       // A client key never opens the operator API: it takes the operator credential.
       const operator = authorizeOperator(request, deps.admin!.operator ?? {}, options.peer);
       if (!operator.ok) return immediate(errorResponse(ingress, operator.error));
-      return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config, operator: operator.via }, ingress));
+      const budgets = () => new Budgets(deps.compiled().config.budgets ?? [], spend).status(deps.clock.now());
+      return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config, operator: operator.via, budgets }, ingress));
     }
     let access: Authorization = { ok: true };
     if (deps.authorize) {

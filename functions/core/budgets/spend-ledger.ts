@@ -59,6 +59,7 @@ export class SpendLedger {
   private readonly refreshMs: number;
   private readonly flushMs: number;
   private refreshing: Promise<void> | undefined;
+  private followUp: Promise<void> | undefined;
   private flushing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastFlushAt = -Infinity;
@@ -140,7 +141,14 @@ export class SpendLedger {
 
   /** Reads the shared totals of every known counter now (awaitable: the CLI and tests). */
   refresh(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // A counter first asked about while a read is in flight is not in that read: one more after it.
+      if (![...this.entries.values()].some((e) => e.readAt === -Infinity)) return this.refreshing;
+      return (this.followUp ??= this.refreshing.then(() => {
+        this.followUp = undefined;
+        return this.refresh();
+      }));
+    }
     const entries = [...this.entries.values()];
     const started = this.clock.now();
     for (const entry of entries) entry.readAt = started;
