@@ -96,7 +96,7 @@ async function main(): Promise<number> {
       `${keysPath ? `proxy API keys from ${keysPath}` : 'no proxy API keys (loopback only): any local process may call it'}; ` +
       `operator routes: ${adminKey ? 'admin key' : 'loopback only'}\n`,
   );
-  const stop = () => void Promise.all([local.close(), breakers?.flush(1_000)]).then(() => emfFile?.close()).then(() => process.exit(0));
+  const stop = () => void Promise.all([local.close(), breakers?.flush(1_000, true)]).then(() => emfFile?.close()).then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return -1;
