@@ -1,8 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   AlarmStatusWidget,
   Dashboard as CwDashboard,
   GraphWidget,
+  MathExpression,
   type IAlarm,
   type IMetric,
   type IWidget,
@@ -116,6 +117,39 @@ export class Dashboard extends Construct {
         ),
       ),
     );
+    // Cost and routing (core/routing/): what each alias spent, what its own chain would have spent
+    // for the same usage (the default route), the saving, and where the routes sent the traffic.
+    const hourly = Duration.hours(1);
+    rows.push([
+      new GraphWidget({
+        title: 'Cost per alias (USD per hour) and the default route\'s cost for the same usage',
+        left: [...each(aliases, DIMENSIONS.alias, METRICS.costUsd, 'Sum'), ...each(aliases, DIMENSIONS.alias, METRICS.defaultRouteCostUsd, 'Sum', ' on the default route')],
+        width: 8,
+        height: 6,
+        period: hourly,
+      }),
+      new GraphWidget({
+        title: 'Saving of routing per alias (USD per hour: default route − actual)',
+        left: aliases.map(
+          (alias, i) =>
+            new MathExpression({
+              expression: `d${i} - c${i}`,
+              usingMetrics: {
+                [`d${i}`]: understudyMetric(METRICS.defaultRouteCostUsd, 'Sum', { name: DIMENSIONS.alias, value: alias }),
+                [`c${i}`]: understudyMetric(METRICS.costUsd, 'Sum', { name: DIMENSIONS.alias, value: alias }),
+              },
+              label: alias,
+              period: hourly,
+            }),
+        ),
+        width: 8,
+        height: 6,
+        period: hourly,
+      }),
+      graph('Requests per route, and cost per route and target (all aliases)', [searchMetrics(METRICS.routeRequests, [DIMENSIONS.alias, DIMENSIONS.route], 'Sum')], [
+        searchMetrics(METRICS.costUsd, [DIMENSIONS.alias, DIMENSIONS.route, DIMENSIONS.target], 'Sum'),
+      ]),
+    ]);
     // Shadow traffic (core/shadow.ts): drawn only when some alias shadows, so others see no empty graphs.
     const shadowed = aliases.filter((name) => config.aliases[name]!.shadow);
     if (shadowed.length > 0) {

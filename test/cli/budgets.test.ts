@@ -32,7 +32,7 @@ describe('npm run budgets', () => {
   });
   afterAll(() => dynalite.close());
 
-  it('shows each budget\'s spend from the stack\'s table', async () => {
+  it('shows each budget\'s spend from the stack\'s table', { timeout: 90_000 }, async () => {
     const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     await createBreakerTable(client, 'cli-spend');
     const validated = validateConfig(document);
@@ -48,7 +48,7 @@ describe('npm run budgets', () => {
     expect(shown.stdout).toMatch(/key:team-a\/month\s+month \d{4}-\d\d\s+0\.0250\s+50\.00\s+0 %/);
   });
 
-  it('shows a local server\'s in-memory spend, and says where the spend must be', async () => {
+  it('shows a local server\'s in-memory spend, and says where the spend must be', { timeout: 90_000 }, async () => {
     const provider = await startFakeProvider(() => ({ kind: 'sse', frames: openaiTextFrames(['fine']) }));
     const h = await startProxy({ ...document, providers: { p1: { kind: 'openai', baseUrl: provider.baseUrl, apiKey: 'env:TEST_KEY' } } });
     try {

@@ -28,3 +28,17 @@ describe('the dashboard shadow row', () => {
     expect(body).not.toContain('Shadow');
   });
 });
+
+describe('the dashboard cost row', () => {
+  it('draws cost per alias beside the default route\'s cost, the saving, and requests and cost per route', () => {
+    const body = dashboardBody(TEST_CONFIG);
+    for (const title of ['Cost per alias (USD per hour)', 'Saving of routing per alias', 'Requests per route, and cost per route and target']) expect(body).toContain(title);
+    for (const alias of ['smart', 'fast']) {
+      expect(body).toContain(`"CostUSD","Alias","${alias}"`);
+      expect(body).toContain(`"DefaultRouteCostUSD","Alias","${alias}"`);
+    }
+    expect(body).toMatch(/"expression":"d0 - c0"/);
+    expect(body).toContain('SEARCH(\'{Understudy,Alias,Route,service} MetricName="RouteRequests"\'');
+    expect(body).toContain('SEARCH(\'{Understudy,Alias,Route,Target,service} MetricName="CostUSD"\'');
+  });
+});
