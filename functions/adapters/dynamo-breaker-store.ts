@@ -43,6 +43,28 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
     return fromItem(result.Item);
   }
 
+  /** A paginated Scan of the breaker items (the table also holds response records: `sk` tells them apart). */
+  async targets(): Promise<TargetKey[]> {
+    const [client, { ScanCommand }] = await Promise.all([clientOf(this.client), dynamoSdk()]);
+    const targets: TargetKey[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: this.table,
+          FilterExpression: 'sk = :state',
+          ProjectionExpression: 'pk',
+          ExpressionAttributeValues: { ':state': str(STATE_SK) },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+        this.bound(),
+      );
+      for (const item of page.Items ?? []) if (item.pk?.S) targets.push(item.pk.S);
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return targets;
+  }
+
   async add(target: TargetKey, batch: CountBatch): Promise<Written> {
     const values: Item = { ':run': num(batch.runFailures) };
     const sets: string[] = [];

@@ -5,6 +5,7 @@ import { DynamoBreakerStore } from '../adapters/dynamo-breaker-store.ts';
 import { parseConfigText } from '../config/parse-text.ts';
 import { systemClock, type BreakerSnapshot, type ForcedMode } from '../core/ports.ts';
 import { targetKey } from '../core/compiled-config.ts';
+import { sleep } from '../core/timers.ts';
 import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOutput } from './args.ts';
 
 /**
@@ -21,14 +22,17 @@ import { errorText, isMain, parseArgs, processOutput, unknownOptions, type CliOu
 const USAGE = `usage: npm run breakers -- list | force-open TARGET | force-closed TARGET | auto TARGET | create-table NAME
   --table NAME   a DynamoDB breaker table (or UNDERSTUDY_BREAKER_TABLE; AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB honoured)
   --url URL      a running local server instead (e.g. http://127.0.0.1:8787)
-  --config FILE  the targets to list from a table (default understudy.config.yaml)`;
+  --config FILE  names and order for the list (default understudy.config.yaml, if present); a table lists every
+                 target it holds, configured or not
+  --watch        list again every --interval-ms (default 2000) until Ctrl-C`;
 
 const MODES: Record<string, ForcedMode> = { 'force-open': 'open', 'force-closed': 'closed', auto: 'auto' };
 
-export async function runBreakersCli(argv: readonly string[], io: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const args = parseArgs(argv);
+export async function runBreakersCli(argv: readonly string[], io: CliOutput = processOutput, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<number> {
+  const watch = argv.includes('--watch');
+  const args = parseArgs(argv.filter((a) => a !== '--watch'));
   if ('error' in args) return fail(io, args.error);
-  const unknown = unknownOptions(args, ['table', 'url', 'config']);
+  const unknown = unknownOptions(args, ['table', 'url', 'config', 'interval-ms']);
   if (unknown.length > 0) return fail(io, `unknown option ${unknown.join(', ')}\n${USAGE}`);
   const [command, subject] = args.positional;
   const url = args.options.get('url');
@@ -40,9 +44,19 @@ export async function runBreakersCli(argv: readonly string[], io: CliOutput = pr
       return 0;
     }
     if (command === 'list' && !subject) {
-      const breakers = url ? await listFromServer(url, env.UNDERSTUDY_ADMIN_KEY) : await store(table, args.options.get('config'))?.list();
-      if (!breakers) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
-      io.out(render(breakers));
+      if (!url && !table) return fail(io, `say where the breakers are: --table NAME or --url URL\n${USAGE}`);
+      const configPath = args.options.get('config') ?? 'understudy.config.yaml';
+      const read = async () => inConfigOrder(url ? await listFromServer(url, env.UNDERSTUDY_ADMIN_KEY) : await store(table, configPath)!.listStored(), configuredTargets(configPath));
+      if (!watch) {
+        io.out(render(await read()));
+        return 0;
+      }
+      const interval = Number(args.options.get('interval-ms') ?? 2_000);
+      if (!Number.isInteger(interval) || interval < 100) return fail(io, '--interval-ms takes a whole number of at least 100');
+      while (!signal?.aborted) {
+        io.out(`\x1b[2J\x1b[H${new Date().toISOString()}  every ${interval / 1000} s, Ctrl-C to stop\n${render(await read())}`);
+        await sleep(interval, signal).catch(() => {});
+      }
       return 0;
     }
     const mode = command ? MODES[command] : undefined;
@@ -65,6 +79,15 @@ export async function runBreakersCli(argv: readonly string[], io: CliOutput = pr
 function store(table: string | undefined, configPath = 'understudy.config.yaml'): DynamoBreakerStore | undefined {
   if (!table) return undefined;
   return new DynamoBreakerStore({ client: lazyBreakerClient(), table, clock: systemClock, timeoutMs: 5_000, targets: () => configuredTargets(configPath) });
+}
+
+/** The configured targets first, in the config's order; then the others the store holds, sorted. */
+function inConfigOrder(breakers: BreakerSnapshot[], configured: string[]): BreakerSnapshot[] {
+  const rank = (target: string) => {
+    const i = configured.indexOf(target);
+    return i < 0 ? configured.length : i;
+  };
+  return [...breakers].sort((a, b) => rank(a.target) - rank(b.target) || a.target.localeCompare(b.target));
 }
 
 function configuredTargets(path: string): string[] {
@@ -116,4 +139,8 @@ function fail(io: CliOutput, message: string): number {
   return 1;
 }
 
-if (isMain(import.meta.url)) process.exitCode = await runBreakersCli(process.argv.slice(2));
+if (isMain(import.meta.url)) {
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.exitCode = await runBreakersCli(process.argv.slice(2), processOutput, process.env, controller.signal);
+}

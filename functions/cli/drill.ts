@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import { systemClock } from '../core/ports.ts';
+import { adminBreakerControl } from '../drill/breaker-control.ts';
 import { DrillClient, type DrillDialect } from '../drill/client.ts';
 import { adminConfigControl, type ConfigControl } from '../drill/config-control.ts';
 import type { AlarmReader } from '../drill/alarms.ts';
@@ -25,7 +27,12 @@ const USAGE = `usage: npm run drill -- --url URL [--alias NAME] [--key KEY] [opt
   --allow-shared     inject even when the primary's provider serves other aliases (a real game day)
   --json             print the report as JSON on stdout (the text report goes to stderr)
   --interval-ms N    pause between requests while waiting for a change (default 1000; 2000 with --parameter)
-  --baseline N       requests the primary must serve before the fault (default 3)`;
+  --baseline N       requests the primary must serve before the fault (default 3)
+  --fault KIND       errors (default: every attempt on the primary's provider answers 503) or breaker (the
+                     primary's breaker is forced open: through the local server, or --table NAME when deployed)
+  --table NAME       the breaker table, for --fault breaker against a deployed stack
+  --emf-file PATH    the EMF lines the local server writes (npm start -- --emf-file PATH): after the drill,
+                     the stack's alarms are replayed over them and their timeline printed`;
 
 export interface DrillCliDeps {
   io?: CliOutput;
@@ -57,6 +64,9 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
         json: { type: 'boolean' },
         'interval-ms': { type: 'string' },
         baseline: { type: 'string' },
+        fault: { type: 'string' },
+        table: { type: 'string' },
+        'emf-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -81,19 +91,24 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
   const baseline = count(values.baseline, 3);
   if (intervalMs === undefined || baseline === undefined || baseline < 1) return usage(io, '--interval-ms and --baseline take a positive whole number');
 
+  const fault = (values.fault ?? 'errors') as 'errors' | 'breaker';
+  if (fault !== 'errors' && fault !== 'breaker') return usage(io, `--fault must be errors or breaker, not "${values.fault}"`);
+  if (fault === 'breaker' && values.parameter && !values.table) return usage(io, '--fault breaker against a deployed stack needs --table NAME (the BreakerTableName output)');
   const alias = values.alias ?? 'default-model';
   const key = values.key ?? env.UNDERSTUDY_DRILL_KEY;
   const text = values.json ? io.err : io.out;
   try {
     const control = deps.control ?? (values.parameter ? await ssmControl(values.parameter) : adminConfigControl(values.url, env.UNDERSTUDY_ADMIN_KEY));
     const alarms = deps.alarms ?? (values.stack ? await cloudWatch(values.stack, alias) : undefined);
+    const breakers = fault === 'breaker' ? (values.table ? await tableBreakers(values.table) : adminBreakerControl(values.url, env.UNDERSTUDY_ADMIN_KEY)) : undefined;
     text(renderHeader({ alias, url: values.url, control: control.description }));
     const report = await runDrill(
-      { alias, url: values.url, intervalMs, baselineRequests: baseline, openSlack: values.parameter ? FLEET_OPTIONS.openSlack : 0, allowShared: values['allow-shared'] ?? false },
+      { alias, url: values.url, intervalMs, baselineRequests: baseline, openSlack: values.parameter ? FLEET_OPTIONS.openSlack : 0, allowShared: values['allow-shared'] ?? false, fault },
       {
         traffic: new DrillClient({ url: values.url, alias, dialect, ...(key ? { key } : {}) }),
         control,
         ...(alarms ? { alarms } : {}),
+        ...(breakers ? { breakers } : {}),
         ...(deps.signal ? { signal: deps.signal } : {}),
         progress: deps.status ?? ((line) => line.endsWith('…') && text(`  ${line}`)),
         onStep: (step) => {
@@ -105,6 +120,7 @@ export async function runDrillCli(argv: readonly string[], deps: DrillCliDeps = 
     deps.status?.('');
     text(renderSummary(report));
     if (values.json) io.out(JSON.stringify(report, null, 2));
+    if (values['emf-file']) text(await alarmTimeline(values['emf-file'], await control.read()));
     return exitCode(report);
   } catch (error) {
     io.err(`drill: ${errorText(error)}`);
@@ -131,6 +147,30 @@ function usage(io: CliOutput, message: string): number {
 async function ssmControl(parameter: string): Promise<ConfigControl> {
   const [{ SSMClient }, { ssmConfigControl }] = await Promise.all([import('@aws-sdk/client-ssm'), import('../drill/ssm-config-control.ts')]);
   return ssmConfigControl(new SSMClient({}), parameter);
+}
+
+async function tableBreakers(table: string) {
+  const [{ DynamoBreakerStore }, { lazyBreakerClient }, { storeBreakerControl }] = await Promise.all([
+    import('../adapters/dynamo-breaker-store.ts'),
+    import('../adapters/aws-sdk-lazy.ts'),
+    import('../drill/breaker-control.ts'),
+  ]);
+  const store = new DynamoBreakerStore({ client: lazyBreakerClient(), table, clock: systemClock, timeoutMs: 5_000 });
+  return storeBreakerControl(store, `breaker table ${table}`);
+}
+
+/** The stack's alarms for the configuration in force, replayed over the server's EMF lines. */
+async function alarmTimeline(emfFile: string, config: unknown): Promise<string> {
+  const [{ readFileSync, mkdtempSync, writeFileSync }, { tmpdir }, { join }, { replayFile }] = await Promise.all([
+    import('node:fs'),
+    import('node:os'),
+    import('node:path'),
+    import('../../infra/replay/replay-file.ts'),
+  ]);
+  const configFile = join(mkdtempSync(join(tmpdir(), 'understudy-drill-')), 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const { text } = replayFile({ emf: readFileSync(emfFile, 'utf8'), configFile });
+  return `\nalarm timeline (the stack's alarms replayed over ${emfFile}; a local drill is short, so M-of-N alarms may not reach ALARM):\n${text}`;
 }
 
 async function cloudWatch(stack: string, alias: string): Promise<AlarmReader> {

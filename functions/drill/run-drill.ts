@@ -12,9 +12,17 @@ export interface DrillTraffic {
   send(stream: boolean, signal?: AbortSignal): Promise<Exchange>;
 }
 
+/** Forces a target's breaker (the local server's /admin/breakers, or the breaker table). */
+export interface BreakerControl {
+  readonly description: string;
+  force(target: string, mode: 'open' | 'auto', signal?: AbortSignal): Promise<void>;
+}
+
 export interface DrillDeps {
   traffic: DrillTraffic;
   control: ConfigControl;
+  /** Needed for `fault: 'breaker'`: the primary's breaker is forced open instead of injecting errors. */
+  breakers?: BreakerControl;
   /** Present against a deployed stack: the L2 alarm is expected to fire during the fault and clear after. */
   alarms?: AlarmReader;
   /** The status line while a step runs. */
@@ -41,6 +49,12 @@ export interface DrillOptions {
   openSlack?: number;
   /** Inject even when other aliases use the primary's provider (a real game day). */
   allowShared?: boolean;
+  /**
+   * `errors` (default): every attempt on the primary's provider answers 503 (chaos in the config),
+   * so the breaker must open by itself. `breaker`: the primary's breaker is forced open (nothing
+   * fails; the failover path and the status page are exercised without a single error).
+   */
+  fault?: 'errors' | 'breaker';
   /** How long to wait for the L2 alarm to fire, and then to clear (default 6 min each). */
   alarmTimeoutMs?: number;
   /** Between two alarm reads, while traffic keeps flowing (default 20 s). */
@@ -123,7 +137,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
     }
   };
 
-  let injected: { provider: string; original: unknown } | undefined;
+  let injected: { provider: string; original: unknown; breaker?: string } | undefined;
   try {
     // ── preflight: the alias, its chain, the breaker settings, and whom a fault would reach ──
     begin('preflight');
@@ -183,10 +197,18 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
 
     // ── fault: the primary fails; requests go on succeeding through the fallback; the breaker opens ──
     begin('fault');
-    await deps.control.write(withFault(document, provider), deps.signal);
-    injected = { provider, original };
+    const breakerFault = o.fault === 'breaker';
+    if (breakerFault) {
+      if (!deps.breakers) throw new Error('a breaker fault needs a breaker control (the local server, or --table)');
+      await deps.breakers.force(primary, 'open', deps.signal);
+      injected = { provider, original, breaker: primary };
+      check('pass', `breaker of ${primary} forced open through ${deps.breakers.description}`);
+    } else {
+      await deps.control.write(withFault(document, provider), deps.signal);
+      injected = { provider, original };
+      check('pass', `fault injected on provider "${provider}" (every attempt answers 503) through ${deps.control.description}`);
+    }
     const injectedAt = now();
-    check('pass', `fault injected on provider "${provider}" (every attempt answers 503) through ${deps.control.description}`);
     const expectedFailures = breaker.consecutiveFailures + o.openSlack;
     let failures = 0;
     let served = 0;
@@ -264,6 +286,7 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
       say(`recovery: ${((now() - restoredAt) / 1000).toFixed(0)} s, ${backAfterMs === undefined ? `served by ${ex.servedBy ?? 'nobody'}` : 'primary serving'}`);
     }
     if (probe) check('pass', `a half-open probe of ${primary} succeeded ${(probe.afterMs / 1000).toFixed(1)} s after the fault was removed${failedProbes ? ` (${failedProbes} earlier probe${failedProbes === 1 ? '' : 's'} failed while the fault was still being withdrawn)` : ''}`);
+    else if (backAfterMs !== undefined && breakerFault) check('pass', `the breaker of ${primary} is back on auto: nothing failed, so no probe was needed`);
     else if (backAfterMs !== undefined) check('warn', `the primary serves again but no probe was seen by the drill: other traffic made it`);
     else check('fail', `no successful half-open probe of ${primary} within ${(expectedMs / 1000).toFixed(0)} s`);
     if (backAfterMs !== undefined && confirmations >= 2) {
@@ -298,6 +321,12 @@ export async function runDrill(options: DrillOptions, deps: DrillDeps): Promise<
   /** Undoes exactly the drill's change (fault.ts withoutFault), once. */
   async function restore(signal = deps.signal): Promise<void> {
     const target = injected!;
+    if (target.breaker) {
+      await deps.breakers!.force(target.breaker, 'auto', signal);
+      check('pass', `breaker of ${target.breaker} back on auto`);
+      injected = undefined;
+      return;
+    }
     const restored = withoutFault(await deps.control.read(signal), target.provider, target.original);
     if ('document' in restored) {
       await deps.control.write(restored.document, signal);

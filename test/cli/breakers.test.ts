@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runBreakersCli } from '../../functions/cli/breakers.ts';
+import { writeConfig } from '../infra/stack-fixture.ts';
 import { startDynalite } from '../support/dynalite.ts';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
@@ -13,7 +15,7 @@ describe('npm run breakers against a DynamoDB table', () => {
   });
   afterAll(() => dynalite.close());
 
-  it('creates a table, forces a target open, lists it, and sets it back to auto', async () => {
+  it('creates a table, forces a target open, lists it, and sets it back to auto', { timeout: 60_000 }, async () => {
     const env = aws(dynalite.endpoint);
     const created = await runNode('functions/cli/breakers.ts', ['create-table', 'cli-breakers'], env);
     expect(created).toMatchObject({ code: 0, stdout: 'created table cli-breakers\n' });
@@ -31,6 +33,38 @@ describe('npm run breakers against a DynamoDB table', () => {
     expect(after.stdout).toMatch(/openai\/gpt-4o\s+closed\s/);
     // Six CLI processes, each starting Node and the AWS SDK: on two shared cores that takes a while.
   }, 90_000);
+
+  it('lists every target the table holds, configured or not, in the config\'s order first; --watch refreshes', { timeout: 120_000 }, async () => {
+    const env = aws(dynalite.endpoint);
+    await runNode('functions/cli/breakers.ts', ['create-table', 'cli-listed'], env);
+    await runNode('functions/cli/breakers.ts', ['force-open', 'ghost/not-configured', '--table', 'cli-listed'], env);
+    await runNode('functions/cli/breakers.ts', ['force-closed', 'b/second', '--table', 'cli-listed'], env);
+    const config = writeConfig(`providers:\n  a: { kind: ollama }\n  b: { kind: ollama }\naliases:\n  x: { targets: [{ provider: b, model: second }, { provider: a, model: first }] }\n`);
+    const listed = await runNode('functions/cli/breakers.ts', ['list', '--table', 'cli-listed', '--config', config], env);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n').slice(1).map((line) => line.split(/\s+/)[0]);
+    expect(rows).toEqual(['b/second', 'a/first', 'ghost/not-configured']);
+    expect(listed.stdout).toMatch(/b\/second\s+closed \(forced closed\)/);
+    expect(listed.stdout).toMatch(/ghost\/not-configured\s+closed \(forced open\)/);
+    // Without a config, the table alone.
+    const bare = await runNode('functions/cli/breakers.ts', ['list', '--table', 'cli-listed', '--config', '/nonexistent.yaml'], env);
+    expect(bare.stdout).toContain('ghost/not-configured');
+    expect(bare.stdout).not.toContain('a/first');
+
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const controller = new AbortController();
+    const screens: string[] = [];
+    const code = await runBreakersCli(
+      ['list', '--table', 'cli-listed', '--watch', '--interval-ms', '100', '--config', config],
+      { out: (line) => { screens.push(line); if (screens.length === 2) controller.abort(); }, err: () => {} },
+      env,
+      controller.signal,
+    );
+    vi.unstubAllEnvs();
+    expect(code).toBe(0);
+    expect(screens).toHaveLength(2);
+    for (const screen of screens) expect(screen).toContain('ghost/not-configured');
+  });
 
   it('refuses a malformed target and says where the breakers must be', async () => {
     const env = aws(dynalite.endpoint);

@@ -1,4 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emfLineTelemetry, lineFile } from '../../functions/adapters/emf-lines.ts';
+import { systemClock } from '../../functions/core/ports.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleTelemetry } from '../../functions/adapters/console-telemetry.ts';
 import { envSecrets } from '../../functions/adapters/env-secrets.ts';
@@ -90,6 +95,31 @@ describe('npm run drill against the local server', () => {
     // The baseline, then the probe and one more in recovery: the injected fault answers before the
     // upstream call, so the primary never saw the failing requests.
     expect(primary.requests.length).toBe(3 + 2);
+  });
+
+  it('--fault breaker forces the primary open instead of failing it, then sets it back to auto; --emf-file prints the alarm timeline', { timeout: 180_000 }, async () => {
+    const { server, primary } = await setUp();
+    const emfFile = join(mkdtempSync(join(tmpdir(), 'understudy-drill-emf-')), 'emf.log');
+    // The server's metrics as EMF lines, as npm start -- --emf-file writes them.
+    const file = lineFile(emfFile);
+    cleanups.push(() => file.close());
+    const emf = emfLineTelemetry(file.write, systemClock);
+    const { code, report, text } = await drill(server.url, ['--fault', 'breaker']);
+    expect(stepNames(report), text).toEqual(['preflight:pass', 'baseline:pass', 'fault:pass', 'streaming:pass', 'recovery:pass']);
+    expect(code).toBe(0);
+    expect(details(report, 'fault')[0]).toBe('pass breaker of openai-drill/gpt-4o-mini forced open through ' + `${server.url}/admin/breakers`);
+    expect(details(report, 'fault')).toContain('pass the breaker of openai-drill/gpt-4o-mini opened after 0 failed attempts on it (expected at most 3)');
+    expect(details(report, 'recovery')[0]).toBe('pass breaker of openai-drill/gpt-4o-mini back on auto');
+    // Nothing failed: the primary saw the baseline and the recovery requests only, all answered.
+    expect(primary.requests.length).toBe(3 + 2);
+    expect((await server.breakers.list()).find((b) => b.target === 'openai-drill/gpt-4o-mini')?.forced).toBe('auto');
+
+    // A request recorded as EMF, then the drill's replay of the stack's alarms over the file.
+    emf.request({ requestId: 'r', ingress: 'openai', alias: 'drill', stream: false, status: 200, attempts: [], durationMs: 1 });
+    await file.close();
+    const replayed = await drill(server.url, ['--fault', 'breaker', '--emf-file', emfFile, '--baseline', '1']);
+    expect(replayed.text).toContain('alarm timeline');
+    expect(replayed.text).toMatch(/alarms replayed over \d+ datapoints/);
   });
 
   it('speaks the Anthropic format too, translated by the proxy', async () => {

@@ -30,6 +30,11 @@ export interface BreakerPersistence {
   releaseLease(target: TargetKey, slot: number, leaseId: string): Promise<void>;
   /** Raises the cooldown to `until` (never lowers it). */
   cooldown(target: TargetKey, until: number): Promise<void>;
+  /**
+   * Every target the store holds a record of, for an operator's listing (never on a request's
+   * path). Optional: a store that cannot enumerate lists the configured targets only.
+   */
+  targets?(): Promise<TargetKey[]>;
   /** An operator's forced state: unconditional, a new generation, every lease freed. */
   force(target: TargetKey, mode: ForcedMode): Promise<BreakerRecord>;
 }

@@ -187,6 +187,15 @@ export class SharedBreakerStore implements BreakerStore {
   }
 
   /**
+   * Every breaker the store holds plus the configured targets (`npm run breakers -- list`): a
+   * target in the store but in no config is listed too. Reads the whole store: for operators only.
+   */
+  async listStored(): Promise<BreakerSnapshot[]> {
+    for (const target of (await this.persistence.targets?.()) ?? []) this.entry(target);
+    return this.list();
+  }
+
+  /**
    * An operator's forced state, seen by every instance within its refresh period. Applied to this
    * instance's view in any case; throws BreakerStoreUnavailableError when the store did not take it,
    * because the operator must know the fleet did not.
