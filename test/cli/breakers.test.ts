@@ -15,7 +15,7 @@ describe('npm run breakers against a DynamoDB table', () => {
   });
   afterAll(() => dynalite.close());
 
-  it('creates a table, forces a target open, lists it, and sets it back to auto', { timeout: 60_000 }, async () => {
+  it('creates a table, forces a target open, lists it, and sets it back to auto', async () => {
     const env = aws(dynalite.endpoint);
     const created = await runNode('functions/cli/breakers.ts', ['create-table', 'cli-breakers'], env);
     expect(created).toMatchObject({ code: 0, stdout: 'created table cli-breakers\n' });
