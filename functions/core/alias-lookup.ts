@@ -27,3 +27,15 @@ export function lookupAlias(compiled: CompiledConfig, name: string, kind: Resolv
   }
   return { ok: true, alias };
 }
+
+/** The `Alias` a request's log line and metrics carry when it names no configured alias. */
+export const UNKNOWN_ALIAS = '(unknown)';
+
+/**
+ * The alias fields of a request record: a configured alias by name; anything else as one
+ * `(unknown)` value, so a caller inventing model names cannot mint metric dimensions, with what it
+ * asked for kept (bounded by the telemetry adapters) in `requestedModel` for the log line.
+ */
+export function recordedAlias(compiled: CompiledConfig, name: string): { alias: string; requestedModel?: string } {
+  return compiled.aliases.has(name) ? { alias: name } : { alias: UNKNOWN_ALIAS, requestedModel: name };
+}

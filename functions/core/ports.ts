@@ -108,7 +108,10 @@ export interface AttemptRecord {
 export interface RequestRecord {
   requestId: string;
   ingress: string;
+  /** The configured alias, or `(unknown)` when the request named none (core/alias-lookup.ts). */
   alias: string;
+  /** With an `(unknown)` alias: the model name the caller sent (cut short in logs). */
+  requestedModel?: string;
   stream: boolean;
   status: number;
   attempts: AttemptRecord[];

@@ -4,7 +4,7 @@ import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import type { StatusSource } from './status-board.ts';
 import { handleStatus, STATUS_PATHS } from './status-route.ts';
-import { lookupAlias } from './alias-lookup.ts';
+import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
 import { HedgeBudget } from './hedge-budget.ts';
@@ -209,7 +209,7 @@ export function createProxy(deps: ProxyDeps) {
     const parsed = ingress.parseRequest(json);
     if (!parsed.ok) return fail(parsed.error);
     const chat = parsed.request;
-    record.alias = chat.model;
+    Object.assign(record, recordedAlias(compiled, chat.model));
     record.stream = chat.stream;
     const found = lookupAlias(compiled, chat.model, 'chat', allowed);
     if (!found.ok) return fail(found.error, found.exhausted ? { exhausted: true } : {});

@@ -5,7 +5,7 @@ import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect } from '../ir/dialect.ts';
 import type { EmbeddingRequest, Embeddings } from '../ir/embeddings.ts';
 import type { CountRequest } from '../ir/token-count.ts';
-import { lookupAlias } from './alias-lookup.ts';
+import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import type { Failed, LoopDeps } from './attempt-loop.ts';
 import type { CompiledConfig, ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
 import { readBody } from './http-body.ts';
@@ -76,7 +76,7 @@ async function serveUnary<R extends { model: string }, T>(
   if (misshapen) return fail(misshapen);
   const parsed = route.parse(json);
   if (!parsed.ok) return fail(parsed.error);
-  record.alias = parsed.request.model;
+  Object.assign(record, recordedAlias(deps.compiled, parsed.request.model));
   const found = lookupAlias(deps.compiled, parsed.request.model, route.kind, deps.allowed);
   if (!found.ok) return fail(found.error, {}, found.exhausted ? { exhausted: true } : {});
   const alias = found.alias;

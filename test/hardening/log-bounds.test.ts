@@ -25,7 +25,11 @@ describe('log lines bound caller input', () => {
       body: JSON.stringify({ model: HUGE, messages: [{ role: 'user', content: 'hi' }] }),
     });
     expect(response.status).toBe(404);
-    telemetry.request(await recordOf(h, 0));
+    const record = await recordOf(h, 0);
+    // One metric dimension value for every invented model name; what was asked stays in the log line.
+    expect(record.alias).toBe('(unknown)');
+    expect(record.requestedModel).toBe(HUGE);
+    telemetry.request(record);
     telemetry.log('warn', HUGE, { alias: HUGE, nested: { path: HUGE } });
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line.length).toBeLessThan(3 * 1024);
