@@ -12,7 +12,7 @@ import { median, send, type Target } from './load.ts';
 export interface Reading {
   label: string;
   value: number;
-  unit: 'ms' | 'MB';
+  unit: 'ms' | 'MB' | 'µs';
   target?: { max?: number };
 }
 

@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import type { ProbeAnswer } from './child-probe.ts';
 import { closeLoad, load, median, percentile } from './load.ts';
 import { bundleStart, streamsRss, timeToListen, type Reading } from './probes.ts';
+import { routingDecision } from './routing-decision.ts';
 import { FIGURES, SCENARIOS, type Figure, type Measure, type ProcessName, type Round, type Scenario } from './scenarios.ts';
 
 /**
@@ -151,6 +152,7 @@ async function main() {
   }
   if (wanted('cold start')) readings.push(...(await bundleStart()));
   if (wanted('listen')) readings.push(...(await timeToListen()));
+  if (wanted('routing')) readings.push(...(await routingDecision()));
 
   for (const child of children) if (child.connected) child.disconnect();
   closeLoad();

@@ -27,6 +27,11 @@ const CODE_LINE = /(?:^|\n)\s*(?:def |class |function |import |from \S+ import|c
 
 /** The head of the last user message, where a simple task names itself ("Classify …", "Translate …"). */
 const HEAD_CHARS = 100;
+/**
+ * Characters of the last user message the cue scans read: the regex scans are nearly all of the
+ * score's cost, and the instruction is stated at the start; the length feature sees the whole.
+ */
+const CUE_CHARS = 2_048;
 
 export const COMPLEXITY_WEIGHTS = {
   bias: -1.4,
@@ -70,7 +75,7 @@ export interface ComplexityParts {
 
 /** The features, each already scaled and capped, before the weights. */
 export function complexityParts(features: RequestFeatures): ComplexityParts {
-  const text = features.lastUserText;
+  const text = features.lastUserText.length > CUE_CHARS ? features.lastUserText.slice(0, CUE_CHARS) : features.lastUserText;
   const lower = text.toLowerCase();
   const fences = countFences(text);
   const codeLines = fences > 0 ? 0 : count(CODE_LINE, text, 3);
