@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { unsafePatternReason } from './safe-pattern.ts';
 
 /**

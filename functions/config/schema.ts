@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// A namespace import: with `import { z }` esbuild keeps every locale of zod, half of the Lambda
+// bundle (test/infra/bundle-size.test.ts would fail).
+import * as z from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_POLICY, DEFAULT_RESPONSE_STORE, DEFAULT_SHADOW_TIMEOUT_MS, MAX_PROBES } from './defaults.ts';
 import { embeddingsIssues } from './embeddings-alias.ts';
 import { PROVIDER_KIND_NAMES, PROVIDER_KINDS, STATUS_PAGE_PRESETS } from './presets.ts';

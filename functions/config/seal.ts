@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchema, type Config } from './schema.ts';
 import { SEAL_FIELD } from './sealed.ts';
 
