@@ -9,7 +9,7 @@ import { lazyBreakerClient, lazySsmClient } from './aws-sdk-lazy.ts';
 import { DynamoBreakerStore } from './dynamo-breaker-store.ts';
 import { DynamoResponseStore } from './dynamo-response-store.ts';
 import { EmfTelemetry } from './emf-telemetry.ts';
-import { fetchUpstream } from './fetch-upstream.ts';
+import { httpUpstream } from './http-upstream.ts';
 import { ssmAuthorize } from './ssm-client-keys.ts';
 import { SsmConfigSource } from './ssm-config-source.ts';
 import { SsmSecrets } from './ssm-secrets.ts';
@@ -133,7 +133,7 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     return createProxy({
       compiled: current,
       breakers,
-      upstream: overrides.upstream ?? fetchUpstream,
+      upstream: overrides.upstream ?? httpUpstream,
       telemetry,
       clock,
       ...(overrides.random ? { random: overrides.random } : {}),

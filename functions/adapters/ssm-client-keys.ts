@@ -1,3 +1,4 @@
+import type { HeaderReader } from '../core/exchange.ts';
 import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
 import { METRICS } from '../config/metric-names.ts';
 import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
@@ -107,6 +108,6 @@ export class SsmClientKeys implements ClientKeyStore {
 }
 
 /** The proxy's `authorize` dependency backed by SSM client key records (auth mode `api-keys`). */
-export function ssmAuthorize(options: SsmClientKeysOptions): (headers: Headers, dialect: 'openai' | 'anthropic') => Promise<Authorization> {
+export function ssmAuthorize(options: SsmClientKeysOptions): (headers: HeaderReader, dialect: 'openai' | 'anthropic') => Promise<Authorization> {
   return createAuthorize(new SsmClientKeys(options));
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import { clientError } from '../ir/client-error.ts';
 import type { IngressDialect } from '../ir/dialect.ts';
-import { readBody } from './http-body.ts';
+import { jsonResponse, type ProxyRequest, type ProxyResponse } from './exchange.ts';
 import type { OperatorAccess } from './operator-auth.ts';
 import type { BudgetStatus } from './budgets/budgets.ts';
 import type { BreakerStore, ForcedMode } from './ports.ts';
@@ -42,19 +42,19 @@ type Operator = Extract<OperatorAccess, { ok: true }>['via'];
  * - `GET /admin/budgets` lists every budget's spend in its current period (`npm run budgets -- --url …`).
  */
 export async function handleAdmin(
-  request: Request,
+  request: ProxyRequest,
   path: string,
   deps: { breakers: BreakerStore; config: RunningConfig; operator: Operator; budgets?: () => Promise<BudgetStatus[]> },
   ingress: IngressDialect,
-): Promise<Response> {
+): Promise<ProxyResponse> {
   if (path === CONFIG) return handleConfig(request, deps.config, deps.operator, ingress);
   if (path === BUDGETS && deps.budgets) {
     if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
-    return Response.json({ budgets: await deps.budgets() });
+    return jsonResponse(200, { budgets: await deps.budgets() });
   }
   if (path === BREAKERS) {
     if (request.method !== 'GET') return notAllowed(request, path, 'GET', ingress);
-    return Response.json({ breakers: await deps.breakers.list() });
+    return jsonResponse(200, { breakers: await deps.breakers.list() });
   }
   if (!path.startsWith(`${BREAKERS}/`)) return errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`));
   if (request.method !== 'POST') return notAllowed(request, path, 'POST', ingress);
@@ -65,11 +65,11 @@ export async function handleAdmin(
     return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be {"mode":"open"|"closed"|"auto"}', { param: 'mode' }));
   }
   await deps.breakers.force(target, mode as ForcedMode);
-  return Response.json({ target, forced: mode });
+  return jsonResponse(200, { target, forced: mode });
 }
 
-async function handleConfig(request: Request, config: RunningConfig, operator: Operator, ingress: IngressDialect): Promise<Response> {
-  if (request.method === 'GET') return Response.json({ config: config.current() });
+async function handleConfig(request: ProxyRequest, config: RunningConfig, operator: Operator, ingress: IngressDialect): Promise<ProxyResponse> {
+  if (request.method === 'GET') return jsonResponse(200, { config: config.current() });
   if (request.method !== 'PUT') return notAllowed(request, CONFIG, 'GET, PUT', ingress);
   const document = await readJson(request);
   if (document === undefined) return errorResponse(ingress, clientError(400, 'invalid_request', 'the body must be a configuration document in JSON'));
@@ -79,7 +79,7 @@ async function handleConfig(request: Request, config: RunningConfig, operator: O
     const status = replaced.forbidden ? 403 : 400;
     return errorResponse(ingress, clientError(status, status === 403 ? 'permission' : 'invalid_request', `configuration rejected, nothing changed: ${replaced.errors.join('; ')}`));
   }
-  return Response.json({ applied: true, warnings: replaced.warnings });
+  return jsonResponse(200, { applied: true, warnings: replaced.warnings });
 }
 
 const secretsStay: ConfigGuard = (current, next) => {
@@ -96,14 +96,14 @@ function decodePath(segment: string): string | undefined {
   }
 }
 
-function notAllowed(request: Request, path: string, allow: string, ingress: IngressDialect): Response {
+function notAllowed(request: ProxyRequest, path: string, allow: string, ingress: IngressDialect): ProxyResponse {
   return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow}`), { allow });
 }
 
-async function readJson(request: Request): Promise<unknown> {
+async function readJson(request: ProxyRequest): Promise<unknown> {
   try {
-    const body = await readBody(request, MAX_ADMIN_BODY_BYTES);
-    return body.ok ? JSON.parse(body.text) : undefined;
+    const body = await request.readBody(MAX_ADMIN_BODY_BYTES);
+    return body.ok ? JSON.parse(body.bytes.toString('utf8')) : undefined;
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import type { HeaderReader } from './exchange.ts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { clientError } from '../ir/client-error.ts';
 import type { Authorization } from './proxy.ts';
@@ -68,7 +69,7 @@ export function keyMatches(key: string, record: ClientKeyRecord): boolean {
 }
 
 /** The key a client presented: `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key` (Anthropic SDKs). */
-export function presentedKey(headers: { get(name: string): string | null }): string | undefined {
+export function presentedKey(headers: HeaderReader): string | undefined {
   const apiKey = headers.get('x-api-key')?.trim();
   if (apiKey) return apiKey;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(headers.get('authorization') ?? '');
@@ -91,7 +92,7 @@ const unavailable = clientError(503, 'api_error', 'The API key cannot be verifie
  * is a 401 that never echoes the key; a store that cannot answer is a 503 (not a 401, which would
  * tell a client with a good key to give up). Both headers are accepted for either dialect.
  */
-export function createAuthorize(store: ClientKeyStore): (headers: Headers, dialect: 'openai' | 'anthropic') => Promise<Authorization> {
+export function createAuthorize(store: ClientKeyStore): (headers: HeaderReader, dialect: 'openai' | 'anthropic') => Promise<Authorization> {
   return async (headers) => {
     const key = presentedKey(headers);
     if (!key) return { ok: false, error: missing };

@@ -90,7 +90,7 @@ export async function runHealthRound(deps: HealthDeps): Promise<HealthRound> {
       // Injected faults reach the probes too, so a drill shows at L1 as a real outage would.
       const dialect = target.chaos ? withChaos(target.dialect, target.chaos, deps.random) : target.dialect;
       const probe = dialect
-        .probe({ provider, model: target.model, forwardHeaders: {} }, { fetch: deps.upstream, signal: controller.signal })
+        .probe({ provider, model: target.model, forwardHeaders: {} }, { upstream: deps.upstream, signal: controller.signal })
         .catch((): ProbeResult => ({ ok: false, latencyMs: deps.clock.now() - started, failure: { kind: 'connect', message: 'probe threw' } }));
       const result = await within(probe, timeout);
       if (result === TIMED_OUT) {

@@ -12,8 +12,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** fetch semantics: keep-alive connections, `redirect: 'error'`. */
-export type Upstream = (url: string, init: RequestInit) => Promise<Response>;
+/** One HTTP exchange with a provider (shapes in ir/upstream.ts: provider dialects use them too). */
+export type { HeaderReader, Upstream, UpstreamRequest, UpstreamResponse } from '../ir/upstream.ts';
 
 /** Resolves `env:NAME` / `ssm:/path` references; undefined when the secret is not there. */
 export interface Secrets {

@@ -8,8 +8,8 @@ import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
 import { HedgeBudget } from './hedge-budget.ts';
-import { readBody } from './http-body.ts';
 import { aliasForResponses } from './responses-targets.ts';
+import { fromWebResponse, jsonResponse, type HeaderReader, type ProxyRequest, type ProxyResponse } from './exchange.ts';
 import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
 import { ConversationKeeper, storeOwner, type ResponseStore } from './response-store.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
@@ -53,7 +53,7 @@ export interface ProxyDeps {
    * Checks the caller's proxy API key (core/client-keys.ts). Absent: no authentication (the local
    * server on loopback only). `aliases`, when given, limits which aliases the key may call.
    */
-  authorize?: (headers: Headers, dialect: 'openai' | 'anthropic') => Authorization | Promise<Authorization>;
+  authorize?: (headers: HeaderReader, dialect: 'openai' | 'anthropic') => Authorization | Promise<Authorization>;
   /** Budget spend shared between instances (DynamoDB on AWS); default: this process's memory. */
   spend?: SpendLedger;
 }
@@ -72,7 +72,7 @@ export interface HandleOptions {
 
 export interface Handled {
   /** Status and headers are final; the body may still be streaming. */
-  response: Response;
+  response: ProxyResponse;
   /** Settles when the response is complete and its outcome recorded (await it before a Lambda returns). */
   done: Promise<void>;
 }
@@ -82,8 +82,8 @@ const FORWARDED_HEADERS = ['anthropic-beta'];
 const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_', 'openai-responses': 'resp_' } as const;
 
 /**
- * The proxy core: a Web-standard Request in, a Response out. Knows nothing of Lambda or Node's
- * http module; the adapters in functions/proxy and functions/local translate.
+ * The proxy core: a ProxyRequest in, a ProxyResponse out (core/exchange.ts). Knows nothing of
+ * Lambda or Node's http module; the adapters in functions/proxy and functions/local translate.
  */
 export function createProxy(deps: ProxyDeps) {
   const random = deps.random ?? Math.random;
@@ -91,14 +91,13 @@ export function createProxy(deps: ProxyDeps) {
   const shadows = new ShadowTraffic({ upstream: deps.upstream, clock: deps.clock, random, telemetry: deps.telemetry });
   const spend = deps.spend ?? new SpendLedger({ store: new MemorySpendStore(), clock: deps.clock, telemetry: deps.telemetry });
 
-  async function handle(request: Request, options: HandleOptions = {}): Promise<Handled> {
+  async function handle(request: ProxyRequest, options: HandleOptions = {}): Promise<Handled> {
     const started = deps.clock.now();
-    const url = new URL(request.url);
     // Base URLs copied with a trailing slash give `//v1/…`: the same route.
-    const path = url.pathname.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
+    const path = request.path.replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
     const route = path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`) ? 'admin' : ROUTES[path];
     const ingress = ingressFor(path);
-    const immediate = (response: Response): Handled => ({ response, done: Promise.resolve() });
+    const immediate = (response: ProxyResponse): Handled => ({ response, done: Promise.resolve() });
     const misdirected = checkHost(request.headers.get('host'), deps.allowedHosts);
     if (misdirected) return immediate(errorResponse(ingress, misdirected));
 
@@ -110,7 +109,7 @@ export function createProxy(deps: ProxyDeps) {
     if (route !== 'admin' && request.method !== method) {
       return immediate(errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${method}`), { allow: method }));
     }
-    if (route === 'healthz') return immediate(Response.json({ status: 'ok' }));
+    if (route === 'healthz') return immediate(jsonResponse(200, { status: 'ok' }));
     if (route === 'admin') {
       // A client key never opens the operator API: it takes the operator credential.
       const operator = authorizeOperator(request, deps.admin!.operator ?? {}, options.peer);
@@ -123,7 +122,7 @@ export function createProxy(deps: ProxyDeps) {
       access = await deps.authorize(request.headers, ingress.name === 'anthropic' ? 'anthropic' : 'openai');
       if (!access.ok) return immediate(errorResponse(ingress, access.error));
     }
-    if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.has('anthropic-version'), access.aliases));
+    if (route === 'models') return immediate(listModels(deps.compiled(), request.headers.get('anthropic-version') !== null, access.aliases));
     if (route === 'count-tokens' || route === 'embeddings') {
       const unary: UnaryRouteDeps = {
         compiled: deps.compiled(),
@@ -137,20 +136,20 @@ export function createProxy(deps: ProxyDeps) {
         ...(options.signal ? { signal: options.signal } : {}),
       };
       // `?beta=true` is how the Anthropic SDK's `client.beta` calls; an Anthropic target gets it too.
-      if (route === 'count-tokens') return serveCountTokens(request, unary, ingress, url.searchParams.get('beta') === 'true');
+      if (route === 'count-tokens') return serveCountTokens(request, unary, ingress, new URLSearchParams(request.query).get('beta') === 'true');
       return serveEmbeddings(request, unary, ingress);
     }
     return serve(request, ingress, options, started, access.aliases, access.keyId, access.keyName);
   }
 
-  async function status(request: Request, path: string, page: NonNullable<ProxyDeps['status']>, ingress: IngressDialect, options: HandleOptions): Promise<Response> {
+  async function status(request: ProxyRequest, path: string, page: NonNullable<ProxyDeps['status']>, ingress: IngressDialect, options: HandleOptions): Promise<ProxyResponse> {
     if (request.method !== 'GET') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`), { allow: 'GET' });
     const operator = authorizeOperator(request, page.operator ?? {}, options.peer);
     if (!operator.ok) return errorResponse(ingress, operator.error);
-    return handleStatus(path, page.source, options.signal);
+    return fromWebResponse(await handleStatus(path, page.source, options.signal));
   }
 
-  async function serve(request: Request, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string, keyName?: string): Promise<Handled> {
+  async function serve(request: ProxyRequest, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string, keyName?: string): Promise<Handled> {
     const compiled = deps.compiled();
     const requestId = hexId();
     const record: RequestRecord = { requestId, ingress: ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
@@ -158,7 +157,7 @@ export function createProxy(deps: ProxyDeps) {
     let shadowServed: ((end: ServedEnd) => void) | undefined;
     // `cost`, once a target serves: prices its usage, charges the budgets, publishes the cost.
     const finish = (
-      response: Response,
+      response: ProxyResponse,
       extra: Partial<RequestRecord> = {},
       served?: Promise<Served | undefined>,
       cost?: (usage: Served['usage']) => Partial<RequestRecord>,
@@ -181,12 +180,12 @@ export function createProxy(deps: ProxyDeps) {
     const fail = (error: ClientError, extra: Partial<RequestRecord> = {}, headers: Record<string, string> = {}) =>
       finish(errorResponse(ingress, error, headers), { errorType: error.type, ...extra });
 
-    const body = await readBody(request, compiled.config.limits.maxBodyBytes).catch(() => undefined);
+    const body = await request.readBody(compiled.config.limits.maxBodyBytes).catch(() => undefined);
     if (!body) return fail(clientError(400, 'invalid_request', 'the request body could not be read'));
     if (!body.ok) return fail(clientError(413, 'request_too_large', `the request body exceeds ${compiled.config.limits.maxBodyBytes} bytes`, { code: 'request_too_large' }));
     let json: unknown;
     try {
-      json = JSON.parse(body.text);
+      json = JSON.parse(body.bytes.toString('utf8'));
     } catch {
       return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
     }
@@ -297,11 +296,10 @@ export function createProxy(deps: ProxyDeps) {
     };
     const servedTarget = result.target;
     const cost = (usage: Served['usage']) => settleCost({ alias, plan, served: servedTarget, usage, budgets, telemetry: deps.telemetry, now: deps.clock.now() });
-    if (!chat.stream) {
-      const { response, served } = await answerResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
-      return finish(response, extra, keep(Promise.resolve(served)), cost);
-    }
-    const { response, served } = streamResponse(result, ingress, meta, headers, { collect: shadowServed !== undefined });
+    const collect = shadowServed !== undefined;
+    const { response, served } = chat.stream
+      ? streamResponse(result, ingress, meta, headers, { collect })
+      : answerResponse(result, ingress, meta, headers, { collect });
     return finish(response, extra, keep(served), cost);
 
     /** Stores the conversation once the answer is out (nothing when there is no keeper or nothing to keep). */
@@ -326,7 +324,7 @@ export function createProxy(deps: ProxyDeps) {
 export type Proxy = ReturnType<typeof createProxy>;
 
 /** The client headers on the forwarding allow-list, for targets of the client's own dialect. */
-function forwardedHeaders(headers: Headers): Record<string, string> {
+function forwardedHeaders(headers: HeaderReader): Record<string, string> {
   const forwarded: Record<string, string> = {};
   for (const name of FORWARDED_HEADERS) {
     const value = headers.get(name);
@@ -353,11 +351,11 @@ const ROUTES: Record<string, 'chat' | 'messages' | 'responses' | 'count-tokens' 
   '/healthz': 'healthz',
 };
 
-function listModels(compiled: CompiledConfig, anthropic: boolean, allowed?: string[]): Response {
+function listModels(compiled: CompiledConfig, anthropic: boolean, allowed?: string[]): ProxyResponse {
   const names = [...compiled.aliases.keys()].filter((name) => !allowed || allowed.includes(name));
   if (anthropic) {
     const data = names.map((id) => ({ type: 'model', id, display_name: id, created_at: '1970-01-01T00:00:00Z' }));
-    return Response.json({ data, has_more: false, first_id: names[0] ?? null, last_id: names[names.length - 1] ?? null });
+    return jsonResponse(200, { data, has_more: false, first_id: names[0] ?? null, last_id: names[names.length - 1] ?? null });
   }
-  return Response.json({ object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'understudy' })) });
+  return jsonResponse(200, { object: 'list', data: names.map((id) => ({ id, object: 'model', created: 0, owned_by: 'understudy' })) });
 }

@@ -1,12 +1,13 @@
 import { AnswerBuilder } from '../ir/answer.ts';
 import type { ClientError } from '../ir/client-error.ts';
-import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
-import type { FinishReason, Usage } from '../ir/events.ts';
+import type { IngressDialect, ResponseMeta, StreamEncoder } from '../ir/dialect.ts';
+import type { FinishReason, StreamEvent, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { Committed } from './attempt-loop.ts';
-import { CLIENT_GONE } from './ports.ts';
 import { AnswerDigest } from './answer-digest.ts';
+import type { ProxyResponse } from './exchange.ts';
 import { midStreamError } from './final-error.ts';
+import { CLIENT_GONE } from './ports.ts';
 
 /** How a served response ended, for the request record. */
 export interface Served {
@@ -26,11 +27,6 @@ export interface CollectOptions {
   collect?: boolean;
 }
 
-const utf8 = new TextEncoder();
-
-/** An upstream that closed cleanly after content but before its terminal event. */
-const UNTERMINATED: Failure = { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' };
-
 /**
  * `x-understudy-attempts`, shared by answers and errors: every target tried or skipped, in order,
  * as `provider/model=outcome`, with `;probe` on a half-open probe and `;panic` on the all-open try.
@@ -39,12 +35,12 @@ export function attemptsHeader(committed: Pick<Committed, 'records'>): string {
   return committed.records.map((r) => `${r.target}=${r.outcome}${r.probe ? ';probe' : ''}${r.panic ? ';panic' : ''}`).join(',');
 }
 
-export function errorResponse(ingress: IngressDialect, error: ClientError, extraHeaders: Record<string, string> = {}): Response {
-  const { status, headers, body } = renderedError(ingress, error, extraHeaders);
-  return new Response(body, { status, headers });
+/** A final error in the caller's dialect: status, headers and JSON text, written in one piece. */
+export function errorResponse(ingress: IngressDialect, error: ClientError, extraHeaders: Record<string, string> = {}): ProxyResponse {
+  return renderedError(ingress, error, extraHeaders);
 }
 
-/** A final error as status, headers and JSON text in the caller's dialect (no body stream needed). */
+/** A final error as status, headers and JSON text (also what the local server's early refusals write). */
 export interface RenderedError {
   status: number;
   headers: Record<string, string>;
@@ -58,14 +54,17 @@ export function renderedError(ingress: IngressDialect, error: ClientError, extra
   return { status, headers, body };
 }
 
-/** A complete answer (non-streaming client). The breaker is settled before the answer is sent. */
-export async function answerResponse(
+/**
+ * A complete answer (non-streaming client). The breaker is settled beside the response, not
+ * before it: `served` resolves once it is.
+ */
+export function answerResponse(
   committed: Committed,
   ingress: IngressDialect,
   meta: ResponseMeta,
   headers: Record<string, string>,
   options: CollectOptions = {},
-): Promise<{ response: Response; served: Served }> {
+): { response: ProxyResponse; served: Promise<Served> } {
   const builder = new AnswerBuilder();
   const digest = new AnswerDigest(options.collect === true);
   for (const event of committed.buffered) {
@@ -73,19 +72,16 @@ export async function answerResponse(
     digest.add(event);
   }
   const answer = builder.result();
-  await committed.settle({ kind: 'success' }, '200');
   const body = ingress.renderAnswer(answer, { ...meta, model: answer.model ?? meta.model });
   headers['x-understudy-attempts'] = attemptsHeader(committed);
-  return {
-    response: new Response(body, { status: 200, headers: { 'content-type': 'application/json', ...headers } }),
-    served: { ...digest.summary(), truncated: false, cancelled: false },
-  };
+  const served = committed.settle({ kind: 'success' }, '200').then((): Served => ({ ...digest.summary(), truncated: false, cancelled: false }));
+  return { response: { status: 200, headers: { 'content-type': 'application/json', ...headers }, body }, served };
 }
 
 /**
  * A streamed answer after the commit point: replays the buffered events, then reads on with
- * back-pressure (one upstream event per pull). A failure from here on becomes an in-band error in
- * the client's dialect and the stream closes: never a clean finish.
+ * back-pressure (one upstream event per chunk the adapter asks for). A failure from here on
+ * becomes an in-band error in the client's dialect and the stream closes: never a clean finish.
  */
 export function streamResponse(
   committed: Committed,
@@ -93,85 +89,101 @@ export function streamResponse(
   meta: ResponseMeta,
   headers: Record<string, string>,
   options: CollectOptions = {},
-): { response: Response; served: Promise<Served> } {
-  const encoder = ingress.createEncoder(meta);
-  const digest = new AnswerDigest(options.collect === true);
-  let finished = committed.finished;
-  let resolveServed!: (served: Served) => void;
-  const served = new Promise<Served>((resolve) => (resolveServed = resolve));
-
-  const track = (events: Committed['buffered']) => {
-    let text = '';
-    for (const event of events) {
-      digest.add(event);
-      if (event.type === 'finish') finished = true;
-      text += encoder.event(event);
-    }
-    return text;
-  };
-
-  const finish = async (controller: ReadableStreamDefaultController<Uint8Array>, failure?: Failure) => {
-    if (failure && committed.attempt.cancelled) {
-      // The caller hung up and the abort broke the upstream read: neutral, like cancel() below.
-      controller.close();
-      await committed.settle({ kind: 'neutral' }, CLIENT_GONE);
-      resolveServed({ ...digest.summary(), truncated: false, cancelled: true });
-      return;
-    }
-    if (failure) {
-      controller.enqueue(utf8.encode(encoder.fail(midStreamError(failure))));
-      controller.close();
-      await committed.settle({ kind: 'failure', slow: failure.kind === 'idle-timeout' }, failure.kind === 'stream-broken' ? 'cut' : failure.kind);
-      resolveServed({ ...digest.summary(), truncated: true, cancelled: false });
-      return;
-    }
-    controller.enqueue(utf8.encode(encoder.end()));
-    controller.close();
-    await committed.settle({ kind: 'success' }, '200');
-    resolveServed({ ...digest.summary(), truncated: false, cancelled: false });
-  };
-
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        const first = track(committed.buffered);
-        if (first) controller.enqueue(utf8.encode(first));
-      },
-      async pull(controller) {
-        for (;;) {
-          const step = await committed.attempt.next();
-          if (step.type === 'event') {
-            const text = track([step.event]);
-            if (text) {
-              controller.enqueue(utf8.encode(text));
-              return;
-            }
-            continue;
-          }
-          // After the terminal event a broken tail costs nothing: the answer is whole.
-          if (finished) return finish(controller);
-          // A clean close without the terminal event is a truncated answer, not a finish.
-          if (step.type === 'done') return finish(controller, UNTERMINATED);
-          return finish(controller, step.failure);
-        }
-      },
-      async cancel() {
-        committed.attempt.abort();
-        // The client left: that says nothing about the provider's health.
-        await committed.settle({ kind: 'neutral' }, CLIENT_GONE);
-        resolveServed({ ...digest.summary(), truncated: false, cancelled: true });
-      },
-    },
-    { highWaterMark: 0 },
-  );
-
-  // An empty answer that already finished before the commit still needs its closing bytes; pull handles it.
+): { response: ProxyResponse; served: Promise<Served> } {
+  const body = new StreamedAnswer(committed, ingress.createEncoder(meta), new AnswerDigest(options.collect === true));
   headers['x-understudy-attempts'] = attemptsHeader(committed);
   return {
-    response: new Response(body, {
-      status: 200,
-      headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers },
-    }),
-    served,
+    response: { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers }, body },
+    served: body.served,
   };
+}
+
+const END: IteratorResult<string> = { done: true, value: undefined };
+
+/**
+ * The body of a streamed answer, pulled by the adapter chunk by chunk. `return()` is the client
+ * leaving: it stops the upstream read at once, even while a read is pending, and settles the
+ * breaker as neutral (a hang-up says nothing about the provider).
+ */
+class StreamedAnswer implements AsyncIterableIterator<string> {
+  readonly served: Promise<Served>;
+  private resolveServed!: (served: Served) => void;
+  private readonly committed: Committed;
+  private readonly encoder: StreamEncoder;
+  private readonly digest: AnswerDigest;
+  private replayed = false;
+  private finished: boolean;
+  private ended = false;
+
+  constructor(committed: Committed, encoder: StreamEncoder, digest: AnswerDigest) {
+    this.committed = committed;
+    this.encoder = encoder;
+    this.digest = digest;
+    this.finished = committed.finished;
+    this.served = new Promise<Served>((resolve) => (this.resolveServed = resolve));
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<string>> {
+    if (this.ended) return END;
+    if (!this.replayed) {
+      this.replayed = true;
+      const first = this.encode(this.committed.buffered);
+      if (first) return { done: false, value: first };
+    }
+    for (;;) {
+      const step = await this.committed.attempt.next();
+      if (this.ended) return END;
+      if (step.type === 'event') {
+        const text = this.encode([step.event]);
+        if (text) return { done: false, value: text };
+        continue;
+      }
+      // After the terminal event a broken tail costs nothing: the answer is whole.
+      if (this.finished) return this.end();
+      // The caller hung up and the abort broke the upstream read: neutral, like return() below.
+      if (this.committed.attempt.cancelled) return this.cancel();
+      if (step.type === 'done') return this.end({ kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' });
+      return this.end(step.failure);
+    }
+  }
+
+  /** The client went away. */
+  async return(): Promise<IteratorResult<string>> {
+    if (!this.ended) void this.cancel();
+    return END;
+  }
+
+  private encode(events: StreamEvent[]): string {
+    let text = '';
+    for (const event of events) {
+      this.digest.add(event);
+      if (event.type === 'finish') this.finished = true;
+      text += this.encoder.event(event);
+    }
+    return text;
+  }
+
+  /** The closing bytes: a clean end, or an in-band error. The breaker settles beside the write. */
+  private end(failure?: Failure): IteratorResult<string> {
+    this.ended = true;
+    const truncated = failure !== undefined;
+    const settling = failure
+      ? this.committed.settle({ kind: 'failure', slow: failure.kind === 'idle-timeout' }, failure.kind === 'stream-broken' ? 'cut' : failure.kind)
+      : this.committed.settle({ kind: 'success' }, '200');
+    void settling.then(() => this.resolveServed({ ...this.digest.summary(), truncated, cancelled: false }));
+    return { done: false, value: failure ? this.encoder.fail(midStreamError(failure)) : this.encoder.end() };
+  }
+
+  private async cancel(): Promise<IteratorResult<string>> {
+    this.ended = true;
+    this.committed.attempt.abort();
+    // The client left: that says nothing about the provider's health.
+    await this.committed.settle({ kind: 'neutral' }, CLIENT_GONE);
+    this.resolveServed({ ...this.digest.summary(), truncated: false, cancelled: true });
+    return END;
+  }
 }

@@ -8,7 +8,7 @@ import type { CountRequest } from '../ir/token-count.ts';
 import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import type { Failed, LoopDeps } from './attempt-loop.ts';
 import type { CompiledConfig, ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
-import { readBody } from './http-body.ts';
+import type { ProxyRequest, ProxyResponse } from './exchange.ts';
 import type { AttemptRecord, RequestRecord, Telemetry } from './ports.ts';
 import { checkRequestShape } from './request-shape.ts';
 import { attemptsHeader, errorResponse } from './respond.ts';
@@ -31,7 +31,7 @@ export interface UnaryRouteDeps {
   signal?: AbortSignal;
 }
 
-type Routed = { response: Response; done: Promise<void> };
+type Routed = { response: ProxyResponse; done: Promise<void> };
 
 /**
  * What count_tokens and embeddings share: the body read and parsed, the alias checked for the
@@ -39,7 +39,7 @@ type Routed = { response: Response; done: Promise<void> };
  * record for the log line and metrics.
  */
 async function serveUnary<R extends { model: string }, T>(
-  request: Request,
+  request: ProxyRequest,
   deps: UnaryRouteDeps,
   route: {
     ingress: IngressDialect;
@@ -53,7 +53,7 @@ async function serveUnary<R extends { model: string }, T>(
   },
 ): Promise<Routed> {
   const record: RequestRecord = { requestId: deps.requestId, ingress: route.ingress.name, alias: '', stream: false, status: 0, attempts: [], durationMs: 0 };
-  const finish = (response: Response, extra: Partial<RequestRecord> = {}): Routed => {
+  const finish = (response: ProxyResponse, extra: Partial<RequestRecord> = {}): Routed => {
     Object.assign(record, extra, { status: response.status, durationMs: deps.loop.clock.now() - deps.started });
     deps.telemetry.request(record);
     return { response, done: Promise.resolve() };
@@ -62,12 +62,12 @@ async function serveUnary<R extends { model: string }, T>(
     finish(errorResponse(route.ingress, error, { 'x-request-id': deps.requestId, ...headers }), { errorType: error.type, ...extra });
 
   const limit = deps.compiled.config.limits.maxBodyBytes;
-  const body = await readBody(request, limit).catch(() => undefined);
+  const body = await request.readBody(limit).catch(() => undefined);
   if (!body) return fail(clientError(400, 'invalid_request', 'the request body could not be read'));
   if (!body.ok) return fail(clientError(413, 'request_too_large', `the request body exceeds ${limit} bytes`, { code: 'request_too_large' }));
   let json: unknown;
   try {
-    json = JSON.parse(body.text);
+    json = JSON.parse(body.bytes.toString('utf8'));
   } catch {
     return fail(clientError(400, 'invalid_request', 'the request body is not valid JSON'));
   }
@@ -110,7 +110,7 @@ async function serveUnary<R extends { model: string }, T>(
     ...(served ? { 'x-understudy-provider': served.provider.name, 'x-understudy-model': served.model } : {}),
     ...answer.headers,
   };
-  return finish(new Response(answer.body, { status: answer.status, headers }), {
+  return finish({ status: answer.status, headers, body: answer.body }, {
     ...(served ? { servedBy: { provider: served.provider.name, model: served.model, primary: served.key === alias.primary } } : {}),
     ...(answer.inputTokens !== undefined ? { usage: { inputTokens: answer.inputTokens, outputTokens: 0 } } : {}),
   });
@@ -123,7 +123,7 @@ async function serveUnary<R extends { model: string }, T>(
  * `x-understudy-token-count: estimate` says so (`provider` otherwise). A caller's error (a 400 from
  * the provider) is returned as such.
  */
-export function serveCountTokens(request: Request, deps: UnaryRouteDeps, ingress: IngressDialect, beta: boolean): Promise<Routed> {
+export function serveCountTokens(request: ProxyRequest, deps: UnaryRouteDeps, ingress: IngressDialect, beta: boolean): Promise<Routed> {
   return serveUnary<CountRequest, number>(request, deps, {
     ingress,
     kind: 'chat',
@@ -148,7 +148,7 @@ export function serveCountTokens(request: Request, deps: UnaryRouteDeps, ingress
  * `usage.prompt_tokens` is the provider's count, or the proxy's estimate where the provider counts
  * none (Gemini, Cohere on Bedrock): `x-understudy-token-count` says which.
  */
-export function serveEmbeddings(request: Request, deps: UnaryRouteDeps, ingress: IngressDialect): Promise<Routed> {
+export function serveEmbeddings(request: ProxyRequest, deps: UnaryRouteDeps, ingress: IngressDialect): Promise<Routed> {
   return serveUnary<EmbeddingRequest, Embeddings>(request, deps, {
     ingress,
     kind: 'embeddings',

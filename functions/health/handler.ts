@@ -1,7 +1,7 @@
 import { runHealthCheck } from '../core/health.ts';
 import { sleep } from '../core/timers.ts';
 import { fetchStatusPage } from '../adapters/fetch-status-page.ts';
-import { fetchUpstream } from '../adapters/fetch-upstream.ts';
+import { httpUpstream } from '../adapters/http-upstream.ts';
 import { createAwsRuntime } from '../adapters/aws-runtime.ts';
 
 /**
@@ -20,7 +20,7 @@ export async function handler(_event?: unknown, context?: { getRemainingTimeInMi
     const started = Date.now();
     await runtime.ready();
     const routes = runtime.compiled();
-    await runHealthCheck({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: fetchUpstream, clock: runtime.clock, streaks, statusPages: fetchStatusPage });
+    await runHealthCheck({ compiled: routes, breakers: runtime.breakers, telemetry: runtime.telemetry, upstream: httpUpstream, clock: runtime.clock, streaks, statusPages: fetchStatusPage });
     rounds++;
     await runtime.afterRequest();
     const left = context?.getRemainingTimeInMillis?.() ?? Infinity;

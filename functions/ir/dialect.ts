@@ -5,6 +5,7 @@ import type { StreamEvent } from './events.ts';
 import type { Failure } from './failure.ts';
 import type { ChatRequest, DialectName } from './request.ts';
 import type { CountRequest, CountResult } from './token-count.ts';
+import type { Upstream } from './upstream.ts';
 
 export type ParseResult = { ok: true; request: ChatRequest } | { ok: false; error: ClientError };
 
@@ -66,9 +67,9 @@ export interface TargetCall {
   forwardHeaders: Record<string, string>;
 }
 
-/** The I/O a provider dialect may use: the Upstream port (fetch semantics) and the attempt's signal. */
+/** The I/O a provider dialect may use: the Upstream port and the attempt's signal. */
 export interface ProviderIO {
-  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  upstream: Upstream;
   signal: AbortSignal;
 }
 

@@ -1,22 +1,22 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
-import { clientError } from '../ir/client-error.ts';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { writeResponseBody } from '../adapters/write-body.ts';
+import { isStreamedBody, type BodyRead, type HeaderReader, type ProxyRequest, type ProxyResponse } from '../core/exchange.ts';
 import type { HandleOptions, Handled } from '../core/proxy.ts';
 import type { RenderedError } from '../core/respond.ts';
+import { clientError } from '../ir/client-error.ts';
 import { plainRefusal, type RenderRefusal } from './http-server.ts';
 
-/** Methods a Web Request can carry and the proxy may answer; TRACE, CONNECT and the like never reach the core. */
+/** Methods the proxy may answer; TRACE, CONNECT and the like never reach the core. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
-/** The request's own Host stays a header (checked by the core); the URL gets a fixed origin so no Host can break it. */
-const ORIGIN = 'http://localhost';
 
 /**
- * Adapts Node's http module to the core's Web Request/Response: the request body streams in,
- * the response body streams out with back-pressure, and a client that hangs up aborts the work.
- * A request line the Web Request cannot carry (an odd method, an absolute-form or `*` target) is
- * answered here with a 4xx; nothing a client sends can throw out of this handler.
+ * Adapts Node's http module to the core: a small ProxyRequest over the IncomingMessage (the body
+ * is read only when the route needs it), and the core's response written straight to the
+ * ServerResponse with back-pressure. A client that hangs up aborts the work. A request line the
+ * proxy does not serve (an odd method, an absolute-form or `*` target) is answered here with a
+ * 4xx; nothing a client sends can throw out of this handler.
  */
-export function nodeHandler(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal = plainRefusal) {
+export function nodeHandler(handle: (request: ProxyRequest, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal = plainRefusal) {
   const serve = serveOne(handle, refuse);
   return (req: IncomingMessage, res: ServerResponse): void => {
     serve(req, res).catch((error: unknown) => {
@@ -27,7 +27,7 @@ export function nodeHandler(handle: (request: Request, options: HandleOptions) =
   };
 }
 
-function serveOne(handle: (request: Request, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal) {
+function serveOne(handle: (request: ProxyRequest, options: HandleOptions) => Promise<Handled>, refuse: RenderRefusal) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
     const method = req.method ?? 'GET';
@@ -38,30 +38,12 @@ function serveOne(handle: (request: Request, options: HandleOptions) => Promise<
       return sendRendered(res, refuse(target, clientError(400, 'invalid_request', 'the request target must be a path (origin-form)')));
     }
     const controller = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort('client closed the connection');
     });
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined) continue;
-      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
-    }
-    const hasBody = method !== 'GET' && method !== 'HEAD';
-    let request: Request;
-    try {
-      request = new Request(`${ORIGIN}${target}`, {
-        method,
-        headers,
-        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
-        signal: controller.signal,
-      } as RequestInit);
-    } catch {
-      return sendRendered(res, refuse(target, clientError(400, 'invalid_request', 'the request line or a header is malformed')));
-    }
-
     let handled: Handled;
     try {
-      handled = await handle(request, { signal: controller.signal, ...(req.socket.remoteAddress ? { peer: req.socket.remoteAddress } : {}) });
+      handled = await handle(proxyRequest(req, method, target), { signal: controller.signal, ...(req.socket.remoteAddress ? { peer: req.socket.remoteAddress } : {}) });
     } catch (error) {
       // The core turns every expected failure into a response; reaching here is a bug.
       res.writeHead(500, { 'content-type': 'application/json', 'x-should-retry': 'false' });
@@ -70,29 +52,13 @@ function serveOne(handle: (request: Request, options: HandleOptions) => Promise<
       return;
     }
     const { response, done } = handled;
-    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
-      await send(res, response);
+    if (!isStreamedBody(response.body)) {
+      send(res, response);
       await done;
       return;
     }
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    if (response.body) {
-      const reader = response.body.getReader();
-      try {
-        for (;;) {
-          const { done: end, value } = await reader.read();
-          if (end) break;
-          if (!res.write(value)) await drained(res);
-          if (res.destroyed) {
-            await reader.cancel();
-            break;
-          }
-        }
-      } catch {
-        // The body stream failed or the client left; the core already recorded the outcome.
-      }
-    }
-    res.end();
+    res.writeHead(response.status, response.headers);
+    await writeResponseBody(response.body, res);
     await done;
   };
 }
@@ -104,24 +70,48 @@ function sendRendered(res: ServerResponse, error: RenderedError): void {
 }
 
 /** A whole answer or an error: one write with its length, instead of a chunked stream. */
-async function send(res: ServerResponse, response: Response): Promise<void> {
-  const body = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, { ...Object.fromEntries(response.headers), 'content-length': String(body.length) });
+function send(res: ServerResponse, response: ProxyResponse): void {
+  const body = response.body as string | Uint8Array;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(Buffer.byteLength(body)) });
   res.end(body);
 }
 
-/**
- * Resolves when the socket takes more data or the client is gone. Both listeners are removed
- * whichever fires: a listener left behind per wait piles up on a slow reader's response.
- */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const settle = () => {
-      res.off('drain', settle);
-      res.off('close', settle);
-      resolve();
-    };
-    res.on('drain', settle);
-    res.on('close', settle);
-  });
+function proxyRequest(req: IncomingMessage, method: string, target: string): ProxyRequest {
+  const q = target.indexOf('?');
+  return {
+    method,
+    path: q === -1 ? target : target.slice(0, q),
+    query: q === -1 ? '' : target.slice(q + 1),
+    headers: nodeHeaders(req.headers),
+    readBody: (limit) => readNodeBody(req, limit),
+  };
+}
+
+export function nodeHeaders(headers: IncomingHttpHeaders): HeaderReader {
+  return {
+    get(name) {
+      const value = headers[name];
+      return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+    },
+  };
+}
+
+/** Reads the body up to `limit` bytes, counting what arrives (Content-Length is not trusted). */
+async function readNodeBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return { ok: false, tooLarge: true };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      req.resume();
+      return { ok: false, tooLarge: true };
+    }
+    chunks.push(chunk);
+  }
+  return { ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) };
 }

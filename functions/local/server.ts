@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConsoleTelemetry } from '../adapters/console-telemetry.ts';
 import { envSecrets } from '../adapters/env-secrets.ts';
-import { fetchUpstream } from '../adapters/fetch-upstream.ts';
+import { httpUpstream } from '../adapters/http-upstream.ts';
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import { validateConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
@@ -104,7 +104,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const proxy = createProxy({
     compiled: () => compiled,
     breakers,
-    upstream: options.upstream ?? fetchUpstream,
+    upstream: options.upstream ?? httpUpstream,
     telemetry: observed,
     clock,
     ...(options.random ? { random: options.random } : {}),
@@ -129,7 +129,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       compiled,
       breakers,
       telemetry: observed,
-      upstream: options.upstream ?? fetchUpstream,
+      upstream: options.upstream ?? httpUpstream,
       clock,
       streaks,
       ...(options.health?.statusPages ? { statusPages: options.health.statusPages } : {}),

@@ -1,7 +1,7 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { createAwsRuntime } from '../adapters/aws-runtime.ts';
-import { preludeHeaders, toRequest } from './lambda-http.ts';
+import { lambdaBody, preludeHeaders, toProxyRequest } from './lambda-http.ts';
 
 /**
  * The proxy on Lambda: a function URL in RESPONSE_STREAM mode. middy's streaming mode writes the
@@ -31,12 +31,11 @@ export const handler = middy<LambdaFunctionURLEvent>({
   const remaining = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 900_000;
   const deadline = Date.now() + remaining - DEADLINE_MARGIN_MS;
   deadlines.set(event, deadline);
-  const { response, done } = await proxy.handle(toRequest(event), { deadline });
+  const { response, done } = await proxy.handle(toProxyRequest(event), { deadline });
   pending.set(event, done);
   return {
     statusCode: response.status,
     headers: preludeHeaders(response),
-    // Never an empty body: the runtime only sends the prelude on the first write.
-    body: response.body ?? ' ',
+    body: lambdaBody(response),
   };
 });

@@ -8,7 +8,7 @@ import { runHealthRound } from '../../functions/core/health.ts';
 import { systemClock } from '../../functions/core/ports.ts';
 import { compileConfig } from '../../functions/core/compiled-config.ts';
 import { judgeSummary } from '../../functions/core/status-page.ts';
-import { fetchUpstream } from '../../functions/adapters/fetch-upstream.ts';
+import { httpUpstream } from '../../functions/adapters/http-upstream.ts';
 import { providerDialects } from '../../functions/dialects/registry.ts';
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 import { startFakeStatuspage, type FakeStatuspage } from '../support/fake-statuspage.ts';
@@ -51,7 +51,7 @@ async function round(cfg: Config, telemetry = new RecordingTelemetry(), breakers
     compiled: routes,
     breakers,
     telemetry,
-    upstream: fetchUpstream,
+    upstream: httpUpstream,
     clock: systemClock,
     streaks: new Map(),
     statusPages: fetchStatusPage,
@@ -94,7 +94,7 @@ describe('status pages in the health round', () => {
     const streaks = new Map<string, number>();
     const routes = await compileConfig(config(), { resolve: async () => undefined }, providerDialects);
     for (let i = 0; i < 3; i++) {
-      await runHealthRound({ compiled: routes, breakers, telemetry: new RecordingTelemetry(), upstream: fetchUpstream, clock: systemClock, streaks, statusPages: fetchStatusPage, statusPageTimeoutMs: 300 });
+      await runHealthRound({ compiled: routes, breakers, telemetry: new RecordingTelemetry(), upstream: httpUpstream, clock: systemClock, streaks, statusPages: fetchStatusPage, statusPageTimeoutMs: 300 });
     }
     const primary = (await breakers.list()).find((b) => b.target === 'primary/m');
     expect(primary?.state ?? 'closed').toBe('closed');
@@ -110,7 +110,7 @@ describe('status pages in the health round', () => {
     const breakers = new MemoryBreakerStore({ clock: systemClock });
     const streaks = new Map<string, number>();
     const seen = provider.requests.length;
-    const deps = { compiled: routes, breakers, telemetry: new RecordingTelemetry(), upstream: fetchUpstream, clock: systemClock, streaks };
+    const deps = { compiled: routes, breakers, telemetry: new RecordingTelemetry(), upstream: httpUpstream, clock: systemClock, streaks };
     const first = await runHealthRound(deps);
     expect(first.outcomes).toMatchObject([{ provider: 'flaky', ok: false, network: false }]);
     await runHealthRound(deps);

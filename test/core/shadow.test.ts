@@ -4,7 +4,7 @@ import OpenAI, { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConsoleTelemetry } from '../../functions/adapters/console-telemetry.ts';
 import { envSecrets } from '../../functions/adapters/env-secrets.ts';
-import { fetchUpstream } from '../../functions/adapters/fetch-upstream.ts';
+import { httpUpstream } from '../../functions/adapters/http-upstream.ts';
 import { validateConfig } from '../../functions/config/load.ts';
 import { MemoryBreakerStore } from '../../functions/core/breaker/memory-store.ts';
 import { createProxy, type Proxy } from '../../functions/core/proxy.ts';
@@ -63,7 +63,7 @@ async function start(primary: FakeProvider, shadow: FakeProvider, options: { sam
   const clock = new ManualClock();
   const breakers = new MemoryBreakerStore({ clock, random: () => 0.5 });
   const routes = await compileConfig(validated.config, envSecrets({ TEST_KEY: 'sk-test-not-a-real-key' }), providerDialects);
-  const proxy = createProxy({ compiled: () => routes, breakers, upstream: fetchUpstream, telemetry, clock, random: () => 0.5, ingress: ingressDialects });
+  const proxy = createProxy({ compiled: () => routes, breakers, upstream: httpUpstream, telemetry, clock, random: () => 0.5, ingress: ingressDialects });
   const server = createServer({ keepAlive: true }, nodeHandler(proxy.handle));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -126,15 +126,13 @@ describe('a slow reader', () => {
     let sent = 0;
     const server: Server = createServer(
       nodeHandler(async () => ({
-        response: new Response(
-          new ReadableStream<Uint8Array>({
-            pull(controller) {
-              if (sent++ < 40) controller.enqueue(chunk);
-              else controller.close();
-            },
-          }),
-          { headers: { 'content-type': 'text/event-stream' } },
-        ),
+        response: {
+          status: 200,
+          headers: { 'content-type': 'text/event-stream' },
+          body: (async function* () {
+            while (sent++ < 40) yield chunk;
+          })(),
+        },
         done: Promise.resolve(),
       })),
     );

@@ -1,10 +1,11 @@
 import type { RouteConditions } from '../../config/routing-schema.ts';
+import type { HeaderReader } from '../../ir/upstream.ts';
 import type { RequestFeatures } from './request-features.ts';
 
 /** What a route condition may read about one request, besides its features. */
 export interface RoutingContext {
   features: RequestFeatures;
-  headers: Headers;
+  headers: HeaderReader;
   /** The name of the client key the request came with (absent without proxy keys). */
   clientKey?: string;
   /** The complexity score, computed on first use and at most once per request. */

@@ -2,6 +2,7 @@ import { DIMENSIONS, METRICS } from '../../config/metric-names.ts';
 import { clientError, type ClientError } from '../../ir/client-error.ts';
 import type { Usage } from '../../ir/events.ts';
 import type { ChatRequest } from '../../ir/request.ts';
+import type { HeaderReader } from '../../ir/upstream.ts';
 import type { Budgets, SpendScopes } from '../budgets/budgets.ts';
 import type { ResolvedAlias, ResolvedTarget } from '../compiled-config.ts';
 import type { AttemptRecord, Telemetry } from '../ports.ts';
@@ -33,7 +34,7 @@ export type PlanResult = { ok: true; plan: RequestPlan } | { ok: false; error: C
  * Budgets first (a spent `reject` budget answers 429 with when it resets; a spent budget with a
  * route imposes that route), then the route choice, affinity and context windows. Reads memory only.
  */
-export function planRequest(args: { alias: ResolvedAlias; request: ChatRequest; headers: Headers; clientKey?: string; budgets: Budgets; now: number }): PlanResult {
+export function planRequest(args: { alias: ResolvedAlias; request: ChatRequest; headers: HeaderReader; clientKey?: string; budgets: Budgets; now: number }): PlanResult {
   const { alias, request, headers, clientKey, budgets, now } = args;
   const scopes: SpendScopes = clientKey !== undefined ? { alias: alias.name, clientKey } : { alias: alias.name };
   const routing = alias.routing;

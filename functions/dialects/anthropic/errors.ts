@@ -1,3 +1,4 @@
+import { NO_HEADERS, type HeaderReader, type UpstreamResponse } from '../../ir/upstream.ts';
 import type { Failure, FailureKind } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
 import { readErrorBody } from '../shared/error-body.ts';
@@ -32,7 +33,7 @@ const KIND_BY_TYPE: Record<string, FailureKind> = {
  * is too low" — which arrives as a 400 — are quota), and "prompt is too long" is a context-length
  * failure.
  */
-export function classifyAnthropicError(status: number, headers: Headers, error: AnthropicErrorObject = {}): Failure {
+export function classifyAnthropicError(status: number, headers: HeaderReader, error: AnthropicErrorObject = {}): Failure {
   const failure = classifyHttpFailure(status, headers, {
     ...(error.message ? { message: error.message } : {}),
     ...(error.type ? { type: error.type } : {}),
@@ -54,13 +55,13 @@ export function streamFailure(error: AnthropicErrorObject = {}): Failure {
   const message = error.message || 'Anthropic reported an error mid-stream';
   const kinds: Record<string, number> = { invalid_request_error: 400, not_found_error: 404, request_too_large: 413 };
   const status = (error.type && kinds[error.type]) || 500;
-  const failure = classifyAnthropicError(status, new Headers(), { ...error, message });
+  const failure = classifyAnthropicError(status, NO_HEADERS, { ...error, message });
   delete failure.status;
   return failure;
 }
 
 /** Reads (bounded) and classifies a non-2xx response. */
-export async function failureFromResponse(response: Response): Promise<Failure> {
+export async function failureFromResponse(response: UpstreamResponse): Promise<Failure> {
   const raw = await readErrorBody(response);
   let error: AnthropicErrorObject | undefined;
   try {

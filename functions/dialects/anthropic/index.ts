@@ -1,5 +1,5 @@
 import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
-import { thrownFailure } from '../shared/http-failure.ts';
+import { callProvider, probeCall } from '../shared/call-provider.ts';
 import { buildAnthropicRequest } from './build-request.ts';
 import { countAnthropicTokens } from './count-tokens.ts';
 import { baseUrl, headers } from './endpoint.ts';
@@ -26,38 +26,20 @@ export const anthropicProvider: ProviderDialect = {
   async open(request, target, io): Promise<OpenResult> {
     const built = buildAnthropicRequest(request, target.model);
     if (!built.ok) return built;
-    let response: Response;
-    try {
-      response = await io.fetch(`${baseUrl(target)}/v1/messages`, {
-        method: 'POST',
-        headers: headers(target, true),
-        body: JSON.stringify(built.body),
-        redirect: 'error',
-        signal: io.signal,
-      });
-    } catch (error) {
-      return { ok: false, failure: thrownFailure(error, io.signal, 'Anthropic') };
-    }
-    if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
-    const body = response.body;
-    if (!body) return { ok: false, failure: { kind: 'server', status: response.status, message: 'Anthropic answered without a body' } };
-    // Web streams are async-iterable in Node (the DOM typings do not say so).
+    const called = await callProvider(
+      io,
+      { method: 'POST', url: `${baseUrl(target)}/v1/messages`, headers: headers(target, true), body: JSON.stringify(built.body) },
+      'Anthropic',
+      failureFromResponse,
+    );
+    if (!called.ok) return called;
     const context = built.jsonToolName ? { jsonToolName: built.jsonToolName } : {};
-    return { ok: true, events: parseAnthropicStream(body as unknown as AsyncIterable<Uint8Array>, context) };
+    return { ok: true, events: parseAnthropicStream(called.response.body, context) };
   },
 
   /** Lists the models: checks the key and the API front end, not model capacity. */
-  async probe(target, io): Promise<ProbeResult> {
-    const started = performance.now();
-    const latency = () => Math.round(performance.now() - started);
-    try {
-      const response = await io.fetch(`${baseUrl(target)}/v1/models?limit=1`, { method: 'GET', headers: headers(target, false), redirect: 'error', signal: io.signal });
-      if (!response.ok) return { ok: false, failure: await failureFromResponse(response), latencyMs: latency() };
-      await response.arrayBuffer();
-      return { ok: true, latencyMs: latency() };
-    } catch (error) {
-      return { ok: false, failure: thrownFailure(error, io.signal, 'Anthropic'), latencyMs: latency() };
-    }
+  probe(target, io): Promise<ProbeResult> {
+    return probeCall(io, { method: 'GET', url: `${baseUrl(target)}/v1/models?limit=1`, headers: headers(target, false) }, 'Anthropic', failureFromResponse);
   },
 
   canCountTokens: () => true,

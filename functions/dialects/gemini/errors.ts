@@ -1,3 +1,4 @@
+import type { HeaderReader, UpstreamResponse } from '../../ir/upstream.ts';
 import type { Failure, FailureKind } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
 import { retryAfterMs } from '../shared/retry-after.ts';
@@ -22,7 +23,7 @@ const ACCOUNT_EXHAUSTED = /prepayment|credits? (are |is )?depleted|spending cap|
  * on a `…PerDay…` quota) or an exhausted account is `quota`, any other 429 a transient rate limit.
  * FAILED_PRECONDITION means the project cannot use the API here (billing, region): `quota`.
  */
-export function classifyGeminiError(status: number, headers: Headers, error: GeminiErrorBody | undefined, rawText = ''): Failure {
+export function classifyGeminiError(status: number, headers: HeaderReader, error: GeminiErrorBody | undefined, rawText = ''): Failure {
   const code = error?.status;
   const message = error?.message || rawText.slice(0, 500) || `Gemini answered ${status}`;
   const details = Array.isArray(error?.details) ? error.details : [];
@@ -61,7 +62,7 @@ function dailyQuota(details: NonNullable<GeminiErrorBody['details']>): boolean {
 }
 
 /** Reads and classifies an HTTP error response. */
-export async function failureFromResponse(response: Response): Promise<Failure> {
+export async function failureFromResponse(response: UpstreamResponse): Promise<Failure> {
   const text = await readErrorBody(response);
   let error: GeminiErrorBody | undefined;
   try {

@@ -1,3 +1,4 @@
+import { NO_HEADERS } from '../../ir/upstream.ts';
 import type { StreamEvent, Usage } from '../../ir/events.ts';
 import { parseSse } from '../shared/sse.ts';
 import { classifyGeminiError } from './errors.ts';
@@ -33,7 +34,7 @@ export async function* parseGeminiStream(body: AsyncIterable<Uint8Array>, newId:
     }
     if (typeof chunk !== 'object' || chunk === null) continue;
     if (chunk.error) {
-      yield { type: 'error', failure: classifyGeminiError(chunk.error.code ?? 0, new Headers(), chunk.error) };
+      yield { type: 'error', failure: classifyGeminiError(chunk.error.code ?? 0, NO_HEADERS, chunk.error) };
       return;
     }
     if (!started) {

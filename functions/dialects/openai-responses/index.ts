@@ -3,7 +3,7 @@ import { failureFromResponse } from '../openai/errors.ts';
 import { openaiProvider } from '../openai/index.ts';
 import { renderOpenAiError } from '../openai/render-error.ts';
 import { requestHeaders, responsesUrl } from '../openai/urls.ts';
-import { thrownFailure } from '../shared/http-failure.ts';
+import { callProvider } from '../shared/call-provider.ts';
 import { buildResponsesRequest } from './build-request.ts';
 import { createResponsesEncoder } from './encode-stream.ts';
 import { parseResponsesRequest } from './parse-request.ts';
@@ -33,22 +33,14 @@ export const responsesProvider: ProviderDialect = {
   async open(request, target, io): Promise<OpenResult> {
     const built = buildResponsesRequest(request, target);
     if (!built.ok) return built;
-    let response: Response;
-    try {
-      response = await io.fetch(responsesUrl(target), {
-        method: 'POST',
-        headers: requestHeaders(target, 'stream'),
-        body: JSON.stringify(built.body),
-        redirect: 'error',
-        signal: io.signal,
-      });
-    } catch (error) {
-      return { ok: false, failure: thrownFailure(error, io.signal, 'the provider') };
-    }
-    if (!response.ok) return { ok: false, failure: await failureFromResponse(response) };
-    const body = response.body;
-    if (!body) return { ok: false, failure: { kind: 'server', status: response.status, message: 'the provider answered without a body' } };
-    return { ok: true, events: parseResponsesStream(body as unknown as AsyncIterable<Uint8Array>) };
+    const called = await callProvider(
+      io,
+      { method: 'POST', url: responsesUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(built.body) },
+      'the provider',
+      failureFromResponse,
+    );
+    if (!called.ok) return called;
+    return { ok: true, events: parseResponsesStream(called.response.body) };
   },
 
   probe: (target, io) => openaiProvider.probe(target, io),

@@ -1,3 +1,4 @@
+import { NO_HEADERS, type HeaderReader, type UpstreamResponse } from '../../ir/upstream.ts';
 import type { Failure } from '../../ir/failure.ts';
 import { classifyHttpFailure } from '../shared/http-failure.ts';
 import type { OpenAiErrorBody, OpenAiErrorObject } from './wire-types.ts';
@@ -53,7 +54,7 @@ export function errorDetails(body: OpenAiErrorBody | undefined): ErrorDetails | 
  * exhausted account whatever the status (OpenAI sends it as a 429, not a transient limit);
  * `context_length_exceeded` and content-filter codes are recognised by code before message.
  */
-export function classifyOpenAiError(status: number, headers: Headers, details: ErrorDetails = {}): Failure {
+export function classifyOpenAiError(status: number, headers: HeaderReader, details: ErrorDetails = {}): Failure {
   const failure = classifyHttpFailure(status, headers, {
     ...(details.message ? { message: details.message } : {}),
     ...(details.code ? { code: details.code } : {}),
@@ -70,7 +71,7 @@ export function classifyOpenAiError(status: number, headers: Headers, details: E
 }
 
 /** Reads (bounded) and classifies a non-2xx response. */
-export async function failureFromResponse(response: Response): Promise<Failure> {
+export async function failureFromResponse(response: UpstreamResponse): Promise<Failure> {
   const raw = await readErrorBody(response);
   let details: ErrorDetails | undefined;
   try {
@@ -96,7 +97,7 @@ export function streamFailure(details: ErrorDetails = {}): Failure {
     else if (/invalid_request|context_length|content_filter|content_policy/.test(type)) status = 400;
     else if (/authentication|invalid_api_key/.test(type)) status = 401;
   }
-  const failure = classifyOpenAiError(status, new Headers(), { message: details.message ?? 'the provider reported an error mid-stream', ...details });
+  const failure = classifyOpenAiError(status, NO_HEADERS, { message: details.message ?? 'the provider reported an error mid-stream', ...details });
   delete failure.status;
   return failure;
 }

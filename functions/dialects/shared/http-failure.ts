@@ -1,3 +1,4 @@
+import type { HeaderReader } from '../../ir/upstream.ts';
 import type { Failure, FailureKind } from '../../ir/failure.ts';
 import { retryAfterMs } from './retry-after.ts';
 
@@ -10,7 +11,7 @@ const CONTENT_POLICY = /content[_ ]policy|content[_ ]filter|safety|responsible ?
  */
 export function classifyHttpFailure(
   status: number,
-  headers: Headers,
+  headers: HeaderReader,
   details: { message?: string; code?: string; type?: string; param?: string },
 ): Failure {
   const message = details.message || `upstream answered ${status}`;

@@ -1,9 +1,11 @@
+import type { HeaderReader } from '../../ir/upstream.ts';
+
 /**
  * Reads a provider's retry hint from response headers, in ms: `retry-after-ms` (OpenAI),
  * `x-ms-retry-after-ms` (Azure), then `retry-after` as seconds or an HTTP date. Returns undefined
  * when absent, unparsable or negative.
  */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+export function retryAfterMs(headers: HeaderReader, now: number = Date.now()): number | undefined {
   for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
     const value = headers.get(name);
     if (value !== null && value.trim() !== '') {

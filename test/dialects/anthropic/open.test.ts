@@ -1,3 +1,4 @@
+import { httpUpstream } from '../../../functions/adapters/http-upstream.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anthropicProvider } from '../../../functions/dialects/anthropic/index.ts';
@@ -24,7 +25,7 @@ function target(extra: Partial<TargetCall['provider']> = {}): TargetCall {
 }
 
 function io(): ProviderIO {
-  return { fetch: (url, init) => fetch(url, init), signal: new AbortController().signal };
+  return { upstream: httpUpstream, signal: new AbortController().signal };
 }
 
 const chat: ChatRequest = { model: 'alias', system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }], stream: false, maxTokens: 200 };

@@ -33,7 +33,7 @@ function target(): TargetCall {
 }
 
 function io(signal: AbortSignal = new AbortController().signal): ProviderIO {
-  return { fetch: () => Promise.reject(new Error('Bedrock must not use io.fetch')), signal };
+  return { upstream: () => Promise.reject(new Error('Bedrock must not use io.upstream')), signal };
 }
 
 function chat(overrides: Partial<ChatRequest> = {}): ChatRequest {

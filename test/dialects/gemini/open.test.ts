@@ -1,3 +1,4 @@
+import { httpUpstream } from '../../../functions/adapters/http-upstream.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geminiProvider } from '../../../functions/dialects/gemini/index.ts';
@@ -20,7 +21,7 @@ function target(baseUrl = fake.url): TargetCall {
 }
 
 function io(): ProviderIO {
-  return { fetch: (url, init) => fetch(url, init), signal: new AbortController().signal };
+  return { upstream: httpUpstream, signal: new AbortController().signal };
 }
 
 const chat: ChatRequest = { model: 'alias', system: [{ type: 'text', text: 'Be brief.' }], messages: [{ role: 'user', content: [{ type: 'text', text: 'Weather in Oslo?' }] }], stream: true };

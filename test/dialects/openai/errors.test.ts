@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { failureFromResponse } from '../../../functions/dialects/openai/errors.ts';
+import type { UpstreamResponse } from '../../../functions/ir/upstream.ts';
+import { upstreamResponse } from '../../support/upstream-response.ts';
 
-function response(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+function response(status: number, body: unknown, headers: Record<string, string> = {}): UpstreamResponse {
+  return upstreamResponse(status, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json', ...headers });
 }
 
 describe('failureFromResponse (OpenAI-compatible error bodies)', () => {
@@ -80,15 +82,24 @@ describe('failureFromResponse (OpenAI-compatible error bodies)', () => {
 
   it('reads a bounded prefix of an endless error body', async () => {
     let pulled = 0;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        pulled += 1;
-        controller.enqueue(new TextEncoder().encode('x'.repeat(16 * 1024)));
+    let released = false;
+    const endless: UpstreamResponse = {
+      status: 502,
+      headers: { get: () => null },
+      body: {
+        async *[Symbol.asyncIterator]() {
+          for (;;) {
+            pulled += 1;
+            yield new TextEncoder().encode('x'.repeat(16 * 1024));
+          }
+        },
       },
-    });
-    const failure = await failureFromResponse(new Response(endless, { status: 502 }));
+      release: () => (released = true),
+    };
+    const failure = await failureFromResponse(endless);
     expect(failure.kind).toBe('server');
     expect(failure.message).toBe('x'.repeat(500));
     expect(pulled).toBeLessThan(10);
+    expect(released).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { httpUpstream } from '../../../functions/adapters/http-upstream.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openaiProvider } from '../../../functions/dialects/openai/index.ts';
@@ -19,7 +20,7 @@ function target(provider: Partial<ProviderSettings> & { kind: string }, model = 
 }
 
 function io(): ProviderIO {
-  return { fetch: (url, init) => fetch(url, init), signal: new AbortController().signal };
+  return { upstream: httpUpstream, signal: new AbortController().signal };
 }
 
 function frames(name: string): string[] {
