@@ -48,7 +48,8 @@ export const httpUpstream: Upstream = (call) =>
     const onAbort = () => request.destroy(new Error('upstream call aborted'));
     call.signal.addEventListener('abort', onAbort, { once: true });
     const detach = () => call.signal.removeEventListener('abort', onAbort);
-    request.once('error', (error) => {
+    // `on`, not `once`: a destroyed request may report more than one error, and each must be handled.
+    request.on('error', (error) => {
       detach();
       reject(error);
     });
