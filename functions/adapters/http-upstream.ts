@@ -45,7 +45,8 @@ export const httpUpstream: Upstream = (call) =>
       headers,
       agent: secure ? httpsAgent : httpAgent,
     });
-    const onAbort = () => request.destroy(new Error('upstream call aborted'));
+    // Destroyed without an error object: the reader sees the broken body, the attempt labels why.
+    const onAbort = () => request.destroy();
     call.signal.addEventListener('abort', onAbort, { once: true });
     const detach = () => call.signal.removeEventListener('abort', onAbort);
     // `on`, not `once`: a destroyed request may report more than one error, and each must be handled.
@@ -61,10 +62,14 @@ export const httpUpstream: Upstream = (call) =>
         return reject(Object.assign(new Error(`the provider redirected (${status}); redirects are never followed`), { code: 'EREDIRECT' }));
       }
       res.once('close', detach);
+      // A body abandoned mid-read may still report its socket's end; the reader (if any) has its own listener.
+      res.on('error', ignore);
       resolve(new NodeUpstreamResponse(res));
     });
     request.end(body);
   });
+
+const ignore = () => {};
 
 class NodeUpstreamResponse implements UpstreamResponse {
   readonly status: number;
