@@ -1,6 +1,5 @@
-import type { OpenResult, ProbeResult, ProviderDialect, TargetCall } from '../../ir/dialect.ts';
+import type { OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { callProvider, probeCall } from '../shared/call-provider.ts';
-import { thrownFailure } from '../shared/http-failure.ts';
 import { buildGeminiRequest } from './build-request.ts';
 import { baseUrl, headers } from './endpoint.ts';
 import { embedGemini } from './embeddings.ts';
