@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
-import type { StatusSource } from './status-board.ts';
-import { handleStatus, STATUS_PATHS } from './status-route.ts';
 import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
@@ -40,8 +38,11 @@ export interface ProxyDeps {
    * config, behind the operator credential (core/operator-auth.ts), never behind a client key.
    */
   admin?: { config: RunningConfig; operator?: OperatorPolicy };
-  /** Serve the live status page (`/status`, core/status-route.ts) behind the operator credential. */
-  status?: { source: StatusSource; operator?: OperatorPolicy };
+  /**
+   * Serve the live status page behind the operator credential: `serve` answers its `paths`
+   * (core/status-route.ts, passed in so bundles that do not serve the page do not carry it).
+   */
+  status?: { paths: readonly string[]; serve: (path: string, signal?: AbortSignal) => Promise<Response>; operator?: OperatorPolicy };
   /**
    * The host names a keyless server answers to besides loopback names (core/host-check.ts).
    * Absent: any well-formed Host (a server with client keys, Lambda).
@@ -101,7 +102,7 @@ export function createProxy(deps: ProxyDeps) {
     const misdirected = checkHost(request.headers.get('host'), deps.allowedHosts);
     if (misdirected) return immediate(errorResponse(ingress, misdirected));
 
-    if (deps.status && (STATUS_PATHS as readonly string[]).includes(path)) return immediate(await status(request, path, deps.status, ingress, options));
+    if (deps.status?.paths.includes(path)) return immediate(await status(request, path, deps.status, ingress, options));
     if (!route || (route === 'admin' && !deps.admin)) {
       return immediate(errorResponse(ingress, clientError(404, 'not_found', `no route for ${request.method} ${path}`)));
     }
@@ -146,7 +147,7 @@ export function createProxy(deps: ProxyDeps) {
     if (request.method !== 'GET') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`), { allow: 'GET' });
     const operator = authorizeOperator(request, page.operator ?? {}, options.peer);
     if (!operator.ok) return errorResponse(ingress, operator.error);
-    return fromWebResponse(await handleStatus(path, page.source, options.signal));
+    return fromWebResponse(await page.serve(path, options.signal));
   }
 
   async function serve(request: ProxyRequest, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string, keyName?: string): Promise<Handled> {
