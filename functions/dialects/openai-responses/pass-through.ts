@@ -1,5 +1,4 @@
-import type { FinishReason, Usage } from '../../ir/events.ts';
-import type { Failure } from '../../ir/failure.ts';
+import type { LaneSignal } from '../../ir/lane.ts';
 import { streamFailure } from '../openai/errors.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
 import { mayReceive, readReasoningToken } from './reasoning-token.ts';
@@ -12,12 +11,7 @@ import { usageFromResponses } from './usage.ts';
  * bytes themselves go to the client unchanged).
  */
 
-/** What one upstream event means to the attempt loop. */
-export type LaneSignal =
-  /** The first of these is the commit point. */
-  | { type: 'content' }
-  | { type: 'terminal'; reason: FinishReason; usage?: Usage }
-  | { type: 'failure'; failure: Failure };
+export type { LaneSignal };
 
 /** Events that carry answer content (text, refusal, reasoning, tool-call arguments or input). */
 const CONTENT = new Set([

@@ -1,0 +1,64 @@
+import type { LaneSignal } from '../../ir/lane.ts';
+import { isObject, type Json } from '../shared/request-fields.ts';
+import { streamFailure } from './errors.ts';
+import { finishFromAnthropic } from './stop-reason.ts';
+import { usageFromAnthropic } from './usage.ts';
+
+/**
+ * What the pass-through lane needs from the Messages API when client and target both speak it:
+ * the proxy's own edit of the client's body (the model name only: cache_control, thinking blocks
+ * and their signatures, documents, citations, beta fields and unknown future fields travel as
+ * sent) and a light reading of the upstream's events by name. JSON is parsed only for
+ * `message_start`, `message_delta` and `error`.
+ */
+
+/** Deltas that carry answer content; `signature_delta` does not. */
+const CONTENT_DELTA = /"type"\s*:\s*"(?:text_delta|thinking_delta|input_json_delta|citations_delta)"/;
+/** A block that is content from its start (a tool call, as in the IR). */
+const CONTENT_BLOCK = /"content_block"\s*:\s*\{\s*"type"\s*:\s*"(?:tool_use|server_tool_use|redacted_thinking)"/;
+const TYPE = /"type"\s*:\s*"([^"]+)"/;
+
+export function scanMessagesEvent(event: string, data: string): LaneSignal | undefined {
+  const type = event || TYPE.exec(data)?.[1] || '';
+  switch (type) {
+    case 'content_block_delta':
+      return CONTENT_DELTA.test(data) ? { type: 'content' } : undefined;
+    case 'content_block_start':
+      return CONTENT_BLOCK.test(data) ? { type: 'content' } : undefined;
+    case 'message_start': {
+      const message = parse(data)?.message;
+      return isObject(message) && isObject(message.usage) ? { type: 'usage', usage: usageFromAnthropic(message.usage) } : undefined;
+    }
+    case 'message_delta': {
+      const payload = parse(data);
+      const delta = isObject(payload?.delta) ? payload.delta : {};
+      const usage = isObject(payload?.usage) ? usageFromAnthropic(payload.usage) : undefined;
+      if (typeof delta.stop_reason === 'string') return { type: 'terminal', reason: finishFromAnthropic(delta.stop_reason), ...(usage ? { usage } : {}) };
+      return usage ? { type: 'usage', usage } : undefined;
+    }
+    case 'error': {
+      const error = parse(data)?.error;
+      const e = isObject(error) ? error : {};
+      return {
+        type: 'failure',
+        failure: streamFailure({ ...(typeof e.type === 'string' ? { type: e.type } : {}), ...(typeof e.message === 'string' ? { message: e.message } : {}) }),
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function parse(data: string): Json | undefined {
+  try {
+    const value = JSON.parse(data) as unknown;
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The proxy's one edit of a Messages client's body on the pass-through lane: the model name. */
+export function messagesPassThroughBody(body: Json, target: { model: string }): Json {
+  return { ...body, model: target.model };
+}

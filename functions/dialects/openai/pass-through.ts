@@ -1,0 +1,83 @@
+import type { LaneSignal } from '../../ir/lane.ts';
+import { isObject, type Json } from '../shared/request-fields.ts';
+import { streamFailure } from './errors.ts';
+import { finishFromOpenAi } from './finish-reason.ts';
+import { usageFromOpenAi } from './usage.ts';
+
+/**
+ * What the pass-through lane needs from Chat Completions when client and target both speak it:
+ * the proxy's own edits of the client's body, and a light reading of the upstream's chunks (the
+ * bytes themselves go to the client unchanged). JSON is parsed only for the few chunks that end
+ * the answer, carry usage or report an error; content is found by a pattern.
+ */
+
+/** A delta with text, reasoning, a refusal or tool-call arguments, or the start of a tool call. */
+const CONTENT = /"(?:content|reasoning_content|reasoning|refusal|arguments)"\s*:\s*"[^"]|"tool_calls"\s*:\s*\[\s*\{/;
+const FINISH = /"finish_reason"\s*:\s*"/;
+const USAGE = /"usage"\s*:\s*\{/;
+/** An error object in the chunk (OpenRouter puts it beside `choices`); a string's quotes are escaped, so text cannot match. */
+const ERROR = /"error"\s*:\s*\{/;
+
+/** Finish reasons that mean the provider failed (DeepSeek, OpenRouter), as the IR parser reads them. */
+const ERROR_FINISH = new Set(['error', 'insufficient_system_resource']);
+
+export function scanChatCompletionsEvent(event: string, data: string): LaneSignal | undefined {
+  if (data === '[DONE]') return undefined;
+  if (ERROR.test(data) || event === 'error' || /"object"\s*:\s*"error"/.test(data)) {
+    const parsed = parse(data);
+    const error = isObject(parsed?.error) ? parsed.error : {};
+    return {
+      type: 'failure',
+      failure: streamFailure({
+        message: typeof error.message === 'string' ? error.message : 'the provider reported an error mid-stream',
+        ...(typeof error.type === 'string' ? { type: error.type } : {}),
+        ...(typeof error.code === 'string' ? { code: error.code } : {}),
+        ...(typeof error.code === 'number' ? { status: error.code } : {}),
+      }),
+    };
+  }
+  const finish = FINISH.test(data);
+  const usage = USAGE.test(data) && !/"usage"\s*:\s*null/.test(data);
+  if (!finish && !usage) return CONTENT.test(data) ? { type: 'content' } : undefined;
+  const chunk = parse(data);
+  // Groq reports usage under x_groq.
+  const rawUsage = isObject(chunk?.usage) ? chunk.usage : isObject(chunk?.x_groq) && isObject(chunk.x_groq.usage) ? chunk.x_groq.usage : undefined;
+  const usageRead = usage && rawUsage ? usageFromOpenAi(rawUsage) : undefined;
+  const choice = Array.isArray(chunk?.choices) && isObject(chunk.choices[0]) ? chunk.choices[0] : undefined;
+  if (finish && typeof choice?.finish_reason === 'string' && ERROR_FINISH.has(choice.finish_reason)) {
+    return { type: 'failure', failure: { kind: 'server', message: `the provider stopped with finish_reason "${choice.finish_reason}"`, providerCode: choice.finish_reason } };
+  }
+  if (finish && typeof choice?.finish_reason === 'string') {
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    return {
+      type: 'terminal',
+      reason: finishFromOpenAi(choice.finish_reason, Array.isArray(delta.tool_calls)),
+      // Vendors that send whole calls (Mistral) put the content and the finish in one chunk.
+      ...(CONTENT.test(data) ? { content: true as const } : {}),
+      ...(usageRead ? { usage: usageRead } : {}),
+    };
+  }
+  if (usageRead) return { type: 'usage', usage: usageRead };
+  return CONTENT.test(data) ? { type: 'content' } : undefined;
+}
+
+function parse(data: string): Json | undefined {
+  try {
+    const value = JSON.parse(data) as unknown;
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The proxy's own edits of a Chat Completions client's body for a Chat Completions target on the
+ * pass-through lane: the model name, and — for a streamed request — `stream_options.include_usage`,
+ * so the request record has the usage (the client then also receives the usage chunk it did not
+ * ask for; SDKs ignore it). Everything else goes as the client sent it; the input is untouched.
+ */
+export function chatCompletionsPassThroughBody(body: Json, target: { model: string }): Json {
+  const out: Json = { ...body, model: target.model };
+  if (body.stream === true) out.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true };
+  return out;
+}
