@@ -1,5 +1,5 @@
 import type { ChatRequest, DialectName } from '../ir/request.ts';
-import type { StreamEvent } from '../ir/events.ts';
+import type { StreamEvent, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { TargetKey } from './ports.ts';
 
@@ -35,7 +35,10 @@ export function continuationRequest(request: ChatRequest, sent: string, form: Co
   const text = form === 'prefill' ? sent.trimEnd() : sent;
   const messages: ChatRequest['messages'] = [...request.messages, { role: 'assistant', content: [{ type: 'text', text }] }];
   if (form === 'instruction') messages.push({ role: 'user', content: [{ type: 'text', text: CONTINUE_INSTRUCTION }] });
-  const continued: ChatRequest = { ...request, messages, stream: true };
+  // Thinking is not asked for again: the reasoning was already spent, and Anthropic refuses thinking
+  // together with a prefill.
+  const { reasoning: _reasoning, ...rest } = request;
+  const continued: ChatRequest = { ...rest, messages, stream: true };
   if (request.maxTokens !== undefined) {
     continued.maxTokens = Math.max(MIN_CONTINUATION_TOKENS, request.maxTokens - Math.ceil(sent.length / CHARS_PER_TOKEN));
   }
@@ -70,6 +73,8 @@ export function looksTransient(failure: Failure): boolean {
  */
 export class SentAnswer {
   text = '';
+  /** The last usage the client was sent (cumulative), to add the continuation's to. */
+  usage: Usage | undefined;
   private toolCall = false;
   private signed = false;
   private lastContent: 'text' | 'reasoning' | 'tool' | undefined;
@@ -89,6 +94,9 @@ export class SentAnswer {
       case 'tool-call-end':
         this.toolCall = true;
         this.lastContent = 'tool';
+        break;
+      case 'usage':
+        this.usage = event.usage;
         break;
       default:
         break;
@@ -159,4 +167,51 @@ export class OverlapTrimmer {
     if (/\s$/.test(this.tail)) out = out.replace(/^[^\S\n]+/, '');
     return out;
   }
+}
+
+/**
+ * Splices a continuation's events into the stream the client is already reading: no second start,
+ * no reasoning, the repeated overlap trimmed, and usage that adds the continuation's to what the
+ * broken attempt had reported (both were paid for).
+ */
+export class ContinuationSplice {
+  private readonly trimmer: OverlapTrimmer;
+  private readonly prior: Usage | undefined;
+
+  constructor(sent: SentAnswer) {
+    this.trimmer = new OverlapTrimmer(sent.text);
+    this.prior = sent.usage;
+  }
+
+  /** The events the client's encoder should see for one event of the continuation. */
+  map(event: StreamEvent): StreamEvent[] {
+    switch (event.type) {
+      case 'start':
+      case 'reasoning-delta':
+        return [];
+      case 'text-delta': {
+        const text = this.trimmer.push(event.text);
+        return text ? [{ type: 'text-delta', text }] : [];
+      }
+      case 'usage':
+        return [{ type: 'usage', usage: addUsage(this.prior, event.usage) }];
+      default:
+        return [...this.flush(), event];
+    }
+  }
+
+  /** Text still held back by the trimmer (before a finish, a tool call, or a break). */
+  flush(): StreamEvent[] {
+    const text = this.trimmer.flush();
+    return text ? [{ type: 'text-delta', text }] : [];
+  }
+}
+
+function addUsage(a: Usage | undefined, b: Usage): Usage {
+  if (!a) return b;
+  const sum: Usage = { inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens };
+  for (const field of ['cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const) {
+    if (a[field] !== undefined || b[field] !== undefined) sum[field] = (a[field] ?? 0) + (b[field] ?? 0);
+  }
+  return sum;
 }

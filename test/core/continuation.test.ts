@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTINUE_INSTRUCTION, ContinuationForms, OverlapTrimmer, SentAnswer, continuationRequest } from '../../functions/core/continuation.ts';
+import { CONTINUE_INSTRUCTION, ContinuationForms, ContinuationSplice, OverlapTrimmer, SentAnswer, continuationRequest } from '../../functions/core/continuation.ts';
 import type { ChatRequest } from '../../functions/ir/request.ts';
 
 const request: ChatRequest = {
@@ -117,5 +117,41 @@ describe('the overlap a continuation repeats', () => {
     const trimmer = new OverlapTrimmer(sent);
     expect(trimmer.push('into the')).toBe('');
     expect(trimmer.flush()).toBe('');
+  });
+});
+
+describe('splicing a continuation into the stream the client reads', () => {
+  it('no second start, no reasoning, the overlap trimmed before the finish, usage added to what was reported', () => {
+    const sent = new SentAnswer();
+    sent.add({ type: 'text-delta', text: 'The answer is forty' });
+    sent.add({ type: 'usage', usage: { inputTokens: 10, outputTokens: 4, cacheReadTokens: 2 } });
+    const splice = new ContinuationSplice(sent);
+    const events = [
+      { type: 'start', id: 'msg_2', model: 'other' },
+      { type: 'reasoning-delta', text: 'hmm' },
+      { type: 'text-delta', text: 'is forty' },
+      { type: 'usage', usage: { inputTokens: 20, outputTokens: 3 } },
+      { type: 'finish', reason: 'stop' },
+    ] as const;
+    expect(events.flatMap((e) => splice.map(e))).toEqual([
+      { type: 'usage', usage: { inputTokens: 30, outputTokens: 7, cacheReadTokens: 2 } },
+      { type: 'finish', reason: 'stop' },
+    ]);
+  });
+
+  it('text after the overlap flows at once; held-back text comes out before a finish', () => {
+    const sent = new SentAnswer();
+    sent.add({ type: 'text-delta', text: 'The answer is forty' });
+    const splice = new ContinuationSplice(sent);
+    expect(splice.map({ type: 'text-delta', text: '-two' })).toEqual([{ type: 'text-delta', text: '-two' }]);
+    const ambiguous = new ContinuationSplice(sent);
+    // Could still be the start of a repeat of "is forty": held back until the finish decides.
+    expect(ambiguous.map({ type: 'text-delta', text: 'is fort' })).toEqual([]);
+    expect(ambiguous.map({ type: 'finish', reason: 'stop' })).toEqual([{ type: 'text-delta', text: 'is fort' }, { type: 'finish', reason: 'stop' }]);
+  });
+
+  it('the continuation request asks for no thinking again', () => {
+    const continued = continuationRequest({ ...request, reasoning: { effort: 'high' } }, 'partial', 'prefill');
+    expect(continued).not.toHaveProperty('reasoning');
   });
 });
