@@ -5,7 +5,9 @@ import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
 import { lookupAlias, recordedAlias } from './alias-lookup.ts';
 import { runAttemptLoop } from './attempt-loop.ts';
 import { checkHost } from './host-check.ts';
+import { ContinuationForms } from './continuation.ts';
 import { HedgeBudget } from './hedge-budget.ts';
+import { streamContinuation } from './stream-continuation.ts';
 import { aliasForResponses } from './responses-targets.ts';
 import { fromWebResponse, jsonResponse, type HeaderReader, type ProxyRequest, type ProxyResponse } from './exchange.ts';
 import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
@@ -89,6 +91,8 @@ const ID_PREFIX = { openai: 'chatcmpl-', anthropic: 'msg_', 'openai-responses': 
 export function createProxy(deps: ProxyDeps) {
   const random = deps.random ?? Math.random;
   const hedges = new HedgeBudget(deps.clock);
+  // Which targets refused a continuation prefill: remembered for the process's life.
+  const forms = new ContinuationForms();
   const shadows = new ShadowTraffic({ upstream: deps.upstream, clock: deps.clock, random, telemetry: deps.telemetry });
   const spend = deps.spend ?? new SpendLedger({ store: new MemorySpendStore(), clock: deps.clock, telemetry: deps.telemetry });
 
@@ -171,6 +175,8 @@ export function createProxy(deps: ProxyDeps) {
           ...(outcome?.usage ? { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens } } : {}),
           ...(outcome?.truncated ? { truncated: true } : {}),
           ...(outcome?.cancelled ? { cancelled: true } : {}),
+          ...(outcome?.continued ? { continued: outcome.continued } : {}),
+          ...(outcome?.continuationFailed ? { continuationFailed: true } : {}),
         });
         if (cost && outcome) Object.assign(record, cost(outcome.usage));
         deps.telemetry.request(record);
@@ -249,6 +255,8 @@ export function createProxy(deps: ProxyDeps) {
       });
     }
     const forwarded = forwardedHeaders(request.headers);
+    const forwardFor = (target: ResolvedTarget) => (target.dialect.dialect === ingress.name ? forwarded : {});
+    const loopDeps = { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random, hedges };
     const result = await runAttemptLoop(
       {
         alias,
@@ -258,10 +266,10 @@ export function createProxy(deps: ProxyDeps) {
         deadline,
         untilComplete: !chat.stream,
         maxAnswerBytes: compiled.config.limits.maxAnswerBytes,
-        forwardHeaders: (target: ResolvedTarget) => (target.dialect.dialect === ingress.name ? forwarded : {}),
+        forwardHeaders: forwardFor,
         ...(options.signal ? { signal: options.signal } : {}),
       },
-      { breakers: deps.breakers, upstream: deps.upstream, clock: deps.clock, random, hedges },
+      loopDeps,
     );
     record.attempts = result.records as AttemptRecord[];
     if (result.hedge) Object.assign(record, { hedged: true, hedgeWon: result.hedge.won });
@@ -298,8 +306,15 @@ export function createProxy(deps: ProxyDeps) {
     const servedTarget = result.target;
     const cost = (usage: Served['usage']) => settleCost({ alias, plan, served: servedTarget, usage, budgets, telemetry: deps.telemetry, now: deps.clock.now() });
     const collect = shadowServed !== undefined;
+    const continuation =
+      chat.stream && alias.policy.continueStreams && alias.policy.maxContinuations > 0
+        ? {
+            max: alias.policy.maxContinuations,
+            continue: streamContinuation({ alias, targets: plan.targets, request: chat, deadline, forwardHeaders: forwardFor, loop: loopDeps, forms, ...(options.signal ? { signal: options.signal } : {}) }),
+          }
+        : undefined;
     const { response, served } = chat.stream
-      ? streamResponse(result, ingress, meta, headers, { collect })
+      ? streamResponse(result, ingress, meta, headers, { collect, ...(continuation ? { continuation } : {}) })
       : answerResponse(result, ingress, meta, headers, { collect });
     return finish(response, extra, keep(served), cost);
 

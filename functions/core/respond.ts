@@ -5,9 +5,11 @@ import type { FinishReason, StreamEvent, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { Committed } from './attempt-loop.ts';
 import { AnswerDigest } from './answer-digest.ts';
+import { ContinuationSplice, SentAnswer } from './continuation.ts';
 import type { ProxyResponse } from './exchange.ts';
 import { midStreamError } from './final-error.ts';
-import { CLIENT_GONE } from './ports.ts';
+import { CLIENT_GONE, type BreakerOutcome } from './ports.ts';
+import type { Continue } from './stream-continuation.ts';
 
 /** How a served response ended, for the request record. */
 export interface Served {
@@ -18,6 +20,9 @@ export interface Served {
   cancelled: boolean;
   /** When a finish event came. */
   finishReason?: FinishReason;
+  /** Continuations that carried the stream on; `continuationFailed`: the last one asked for failed. */
+  continued?: number;
+  continuationFailed?: boolean;
   /** The answer's text, first 8 K characters: only when `collect` was asked (a shadowed request). */
   text?: string;
 }
@@ -25,6 +30,11 @@ export interface Served {
 /** Ask for the served text (a shadow comparison needs it; others pay nothing). */
 export interface CollectOptions {
   collect?: boolean;
+}
+
+export interface StreamOptions extends CollectOptions {
+  /** Mid-stream continuation (policy.continueStreams): how to ask, and at most how many times. */
+  continuation?: { continue: Continue; max: number };
 }
 
 /**
@@ -88,9 +98,9 @@ export function streamResponse(
   ingress: IngressDialect,
   meta: ResponseMeta,
   headers: Record<string, string>,
-  options: CollectOptions = {},
+  options: StreamOptions = {},
 ): { response: ProxyResponse; served: Promise<Served> } {
-  const body = new StreamedAnswer(committed, ingress.createEncoder(meta), new AnswerDigest(options.collect === true));
+  const body = new StreamedAnswer(committed, ingress.createEncoder(meta), new AnswerDigest(options.collect === true), options.continuation);
   headers['x-understudy-attempts'] = attemptsHeader(committed);
   return {
     response: { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers }, body },
@@ -108,17 +118,29 @@ const END: IteratorResult<string> = { done: true, value: undefined };
 class StreamedAnswer implements AsyncIterableIterator<string> {
   readonly served: Promise<Served>;
   private resolveServed!: (served: Served) => void;
-  private readonly committed: Committed;
+  /** The attempt being read: the committed one, then each continuation's. */
+  private committed: Committed;
+  /** The request's attempt records (the log line's), which continuations' attempts join. */
+  private readonly records: Committed['records'];
   private readonly encoder: StreamEncoder;
   private readonly digest: AnswerDigest;
+  private readonly continuation: StreamOptions['continuation'];
+  /** What the client has been sent, as continuation sees it. */
+  private readonly sent = new SentAnswer();
+  /** Maps the current continuation's events into the stream (absent before any continuation). */
+  private splice: ContinuationSplice | undefined;
+  private continued = 0;
+  private continuationFailed = false;
   private replayed = false;
   private finished: boolean;
   private ended = false;
 
-  constructor(committed: Committed, encoder: StreamEncoder, digest: AnswerDigest) {
+  constructor(committed: Committed, encoder: StreamEncoder, digest: AnswerDigest, continuation?: StreamOptions['continuation']) {
     this.committed = committed;
+    this.records = committed.records;
     this.encoder = encoder;
     this.digest = digest;
+    this.continuation = continuation;
     this.finished = committed.finished;
     this.served = new Promise<Served>((resolve) => (this.resolveServed = resolve));
   }
@@ -138,7 +160,7 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
       const step = await this.committed.attempt.next();
       if (this.ended) return END;
       if (step.type === 'event') {
-        const text = this.encode([step.event]);
+        const text = this.encode(this.splice ? this.splice.map(step.event) : [step.event]);
         if (text) return { done: false, value: text };
         continue;
       }
@@ -146,9 +168,50 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
       if (this.finished) return this.end();
       // The caller hung up and the abort broke the upstream read: neutral, like return() below.
       if (this.committed.attempt.cancelled) return this.cancel();
-      if (step.type === 'done') return this.end({ kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' });
-      return this.end(step.failure);
+      const failure: Failure = step.type === 'done' ? { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' } : step.failure;
+      // Text a continuation's trimmer still held back is the client's, whatever comes next.
+      const held = this.splice ? this.encode(this.splice.flush()) : '';
+      const resumed = await this.resume(failure);
+      if (this.ended) return END;
+      if (resumed !== undefined) {
+        if (held + resumed) return { done: false, value: held + resumed };
+        continue;
+      }
+      const closing = this.end(failure);
+      return held ? { done: false, value: held + closing.value } : closing;
     }
+  }
+
+  /**
+   * Mid-stream continuation (core/continuation.ts): when the text sent so far can be carried on,
+   * the broken attempt is settled as failed and the chain is asked for the rest. Returns the bytes
+   * that begin the continuation (a marking SSE comment, then its first events), or undefined when
+   * the stream cannot or could not be continued.
+   */
+  private async resume(failure: Failure): Promise<string | undefined> {
+    const plan = this.continuation;
+    if (!plan || this.continued >= plan.max || !this.sent.continuable()) return undefined;
+    const broken = this.committed;
+    await broken.settle(failureOutcome(failure), failureLabel(failure));
+    const next = await plan.continue(broken.target, this.sent.text, failure);
+    this.records.push(...next.records);
+    if (next.kind === 'failed') {
+      this.continuationFailed = !next.cancelled;
+      return undefined;
+    }
+    if (this.ended) {
+      // The client left while the continuation was being found.
+      next.attempt.abort();
+      await next.settle({ kind: 'neutral' }, CLIENT_GONE);
+      return undefined;
+    }
+    this.continued++;
+    this.committed = next;
+    this.finished = false;
+    this.splice = new ContinuationSplice(this.sent);
+    // An SSE comment marks the seam for whoever reads the raw stream; SDKs skip comments.
+    const marker = `: understudy continued from ${broken.target.key} on ${next.target.key}\n\n`;
+    return marker + this.encode(next.buffered.flatMap((event) => this.splice!.map(event)));
   }
 
   /** The client went away. */
@@ -161,6 +224,7 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
     let text = '';
     for (const event of events) {
       this.digest.add(event);
+      this.sent.add(event);
       if (event.type === 'finish') this.finished = true;
       text += this.encoder.event(event);
     }
@@ -171,10 +235,12 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
   private end(failure?: Failure): IteratorResult<string> {
     this.ended = true;
     const truncated = failure !== undefined;
-    const settling = failure
-      ? this.committed.settle({ kind: 'failure', slow: failure.kind === 'idle-timeout' }, failure.kind === 'stream-broken' ? 'cut' : failure.kind)
-      : this.committed.settle({ kind: 'success' }, '200');
-    void settling.then(() => this.resolveServed({ ...this.digest.summary(), truncated, cancelled: false }));
+    const settling = failure ? this.committed.settle(failureOutcome(failure), failureLabel(failure)) : this.committed.settle({ kind: 'success' }, '200');
+    const continuation = {
+      ...(this.continued > 0 ? { continued: this.continued } : {}),
+      ...(this.continuationFailed ? { continuationFailed: true } : {}),
+    };
+    void settling.then(() => this.resolveServed({ ...this.digest.summary(), truncated, cancelled: false, ...continuation }));
     return { done: false, value: failure ? this.encoder.fail(midStreamError(failure)) : this.encoder.end() };
   }
 
@@ -186,4 +252,13 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
     this.resolveServed({ ...this.digest.summary(), truncated: false, cancelled: true });
     return END;
   }
+}
+
+/** What a failure after the commit point counts for the served attempt's breaker. */
+function failureOutcome(failure: Failure): BreakerOutcome {
+  return { kind: 'failure', slow: failure.kind === 'idle-timeout' };
+}
+
+function failureLabel(failure: Failure): string {
+  return failure.kind === 'stream-broken' ? 'cut' : failure.kind;
 }

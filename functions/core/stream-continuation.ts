@@ -7,6 +7,8 @@ import { continuationRequest, ContinuationForms, looksTransient } from './contin
 /** What a stream needs to ask for a continuation of its answer. */
 export interface ContinuationContext {
   alias: ResolvedAlias;
+  /** The chain the request was routed to (core/routing), in order. */
+  targets: ResolvedTarget[];
   /** The client's request, in the IR: continuations always take the translation lane. */
   request: ChatRequest;
   deadline: number;
@@ -28,7 +30,7 @@ export type Continue = (broken: ResolvedTarget, sent: string, failure: Failure) 
  */
 export function streamContinuation(ctx: ContinuationContext): Continue {
   return async (broken, sent, failure) => {
-    const targets = ctx.alias.targets;
+    const targets = ctx.targets;
     const at = targets.findIndex((t) => t.key === broken.key);
     const others = [...targets.slice(at + 1), ...targets.slice(0, Math.max(0, at))];
     const chain = looksTransient(failure) ? [broken, ...others] : others;
@@ -41,7 +43,8 @@ export function streamContinuation(ctx: ContinuationContext): Continue {
       };
       return runAttemptLoop(
         {
-          alias: { ...ctx.alias, targets: chain },
+          alias: ctx.alias,
+          targets: chain,
           request: ctx.request,
           deadline: ctx.deadline,
           untilComplete: false,

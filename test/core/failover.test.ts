@@ -285,11 +285,11 @@ describe('failures before the commit point fail over invisibly', () => {
   });
 });
 
-describe('after the commit point a failure never looks like success', () => {
+describe('after the commit point a failure never looks like success (continuation off: test/core/continuation-stream.test.ts)', () => {
   it('stream cut mid-answer: the client gets an in-band error, no finish, no [DONE]', async () => {
     const frames = openaiTextFrames(['Hel', 'lo']);
     const p1 = await fake(() => ({ kind: 'sse', frames: frames.slice(0, 3), then: 'cut' }));
-    const h = await chain([p1, await fake(() => ok())]);
+    const h = await chain([p1, await fake(() => ok())], { continueStreams: false });
     const response = await fetch(`${h.proxy.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -308,7 +308,7 @@ describe('after the commit point a failure never looks like success', () => {
   it('stall mid-stream: the idle watchdog ends it with an error the SDK raises', async () => {
     const frames = openaiTextFrames(['Hel', 'lo']);
     const p1 = await fake(() => ({ kind: 'sse', frames: frames.slice(0, 3), then: 'hang' }));
-    const h = await chain([p1], { idleTimeoutMs: 200 });
+    const h = await chain([p1], { idleTimeoutMs: 200, continueStreams: false });
     const error = await stream(h).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
     expect(String((error as Error).message)).toMatch(/no event within 200 ms/);
@@ -480,8 +480,8 @@ describe('fault injection in front of the real upstream call', () => {
     expect((await complete(h)).headers.get('x-understudy-attempts')).toBe('p1/model-p1=reset,p1/model-p1=reset,p2/model-p2=200');
   });
 
-  it('stallAfterChunks freezes the stream after content: the idle watchdog ends it in-band', async () => {
-    const { h } = await chaotic({ stallAfterChunks: 2 });
+  it('stallAfterChunks freezes the stream after content: the idle watchdog ends it in-band (continuation off)', async () => {
+    const { h } = await chaotic({ stallAfterChunks: 2 }, { continueStreams: false });
     const error = await stream(h).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
     const record = await recordOf(h, 0);

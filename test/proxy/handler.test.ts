@@ -56,7 +56,8 @@ beforeAll(async () => {
       'default-model': { targets: [{ provider: 'primary', model: 'gpt-4o' }, { provider: 'fallback', model: 'llama' }] },
       shadowed: { targets: [{ provider: 'primary', model: 'gpt-4o' }], shadow: { target: { provider: 'fallback', model: 'llama-shadow' }, sampleRate: 1 } },
     },
-    policy: { breaker: { consecutiveFailures: 2 } },
+    // The in-band error after the commit is what this file checks; continuation has its own suite.
+    policy: { breaker: { consecutiveFailures: 2 }, continueStreams: false },
   };
   ssm.put('/understudy/config', JSON.stringify(config));
   ssm.put(`${KEYS_PATH}/primary`, 'sk-primary', 'SecureString');
