@@ -2,7 +2,8 @@ import type { Failure } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import { runAttemptLoop, type Committed, type Failed, type LoopDeps } from './attempt-loop.ts';
 import type { ResolvedAlias, ResolvedTarget } from './compiled-config.ts';
-import { continuationRequest, ContinuationForms, looksTransient } from './continuation.ts';
+import type { ContinuationForms} from './continuation.ts';
+import { continuationRequest, looksTransient } from './continuation.ts';
 
 /** What a stream needs to ask for a continuation of its answer. */
 export interface ContinuationContext {
