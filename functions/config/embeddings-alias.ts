@@ -38,12 +38,12 @@ export function embeddingsIssues(alias: AliasShape, providers: Record<string, { 
       issues.push({ path: ['targets', i, 'provider'], message: `provider "${t.provider}" (kind "${kind}") has no embeddings API the proxy speaks` });
     }
     if (kind === 'bedrock' && !bedrockEmbeddingFamily(t.model)) {
-      issues.push({ path: ['targets', i, 'model'], message: `"${t.model}" is not a Bedrock embedding model the proxy can call (Titan Text Embeddings, Cohere Embed)` });
+      issues.push({ path: ['targets', i, 'model'], message: `"${t.model}" is not Titan or Cohere embeddings` });
     }
     if (i > 0 && vectorSpaceOf(t) !== space) {
       issues.push({
         path: ['targets', i, 'vectorSpace'],
-        message: `vector space "${vectorSpaceOf(t)}" differs from targets[0]'s "${space}": a failover between them would return vectors of another model; set the same vectorSpace on both only if they produce the same vectors`,
+        message: `vector space "${vectorSpaceOf(t)}" differs from targets[0]'s "${space}": a failover would return vectors of another model (label both with one vectorSpace only if they produce the same vectors)`,
       });
     }
   });

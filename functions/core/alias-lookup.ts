@@ -3,8 +3,6 @@ import type { CompiledConfig, ResolvedAlias } from './compiled-config.ts';
 
 export type AliasLookup = { ok: true; alias: ResolvedAlias } | { ok: false; error: ClientError; exhausted?: boolean };
 
-const ROUTE_OF = { chat: 'the chat routes (/v1/chat/completions, /v1/messages, /v1/responses)', embeddings: '/v1/embeddings' } as const;
-
 /**
  * The alias a request names, checked for this route: it exists (404 `model_not_found`), the key may
  * use it (403), it serves this kind of request (400: a chat alias cannot embed, an embeddings alias
@@ -20,7 +18,7 @@ export function lookupAlias(compiled: CompiledConfig, name: string, kind: Resolv
     return { ok: false, error: clientError(403, 'permission', `this API key may not use the model "${name}"`, { param: 'model' }) };
   }
   if (alias.kind !== kind) {
-    return { ok: false, error: clientError(400, 'invalid_request', `the alias "${name}" is of kind "${alias.kind}": it serves ${ROUTE_OF[alias.kind]}, not this route`, { param: 'model' }) };
+    return { ok: false, error: clientError(400, 'invalid_request', `the alias "${name}" is of kind "${alias.kind}", not "${kind}"`, { param: 'model' }) };
   }
   if (alias.targets.length === 0) {
     return { ok: false, error: clientError(503, 'overloaded', `alias "${alias.name}" has no usable target (check the provider keys)`, { retryAfterSec: 60 }), exhausted: true };

@@ -50,8 +50,8 @@ describe('embeddings aliases', () => {
       - { provider: azure, model: my-deployment }
 `),
     ).toEqual([
-      'aliases.embed.targets[1].vectorSpace: vector space "text-embedding-3-large" differs from targets[0]\'s "text-embedding-3-small": a failover between them would return vectors of another model; set the same vectorSpace on both only if they produce the same vectors',
-      'aliases.embed.targets[2].vectorSpace: vector space "my-deployment" differs from targets[0]\'s "text-embedding-3-small": a failover between them would return vectors of another model; set the same vectorSpace on both only if they produce the same vectors',
+      'aliases.embed.targets[1].vectorSpace: vector space "text-embedding-3-large" differs from targets[0]\'s "text-embedding-3-small": a failover would return vectors of another model (label both with one vectorSpace only if they produce the same vectors)',
+      'aliases.embed.targets[2].vectorSpace: vector space "my-deployment" differs from targets[0]\'s "text-embedding-3-small": a failover would return vectors of another model (label both with one vectorSpace only if they produce the same vectors)',
     ]);
   });
 
@@ -67,7 +67,7 @@ describe('embeddings aliases', () => {
 `);
     expect(errors).toEqual(
       expect.arrayContaining([
-        'aliases.embed.targets[0].model: "anthropic.claude-3-haiku-20240307-v1:0" is not a Bedrock embedding model the proxy can call (Titan Text Embeddings, Cohere Embed)',
+        'aliases.embed.targets[0].model: "anthropic.claude-3-haiku-20240307-v1:0" is not Titan or Cohere embeddings',
         'aliases.embed.targets[1].provider: provider "claude" (kind "anthropic") has no embeddings API the proxy speaks',
         'aliases.embed.shadow: an embeddings alias takes no shadow traffic',
         'aliases.chat.targets[0].vectorSpace: vectorSpace is for aliases of kind "embeddings"',

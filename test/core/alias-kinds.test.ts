@@ -20,7 +20,7 @@ describe('alias kinds', () => {
   it('an embeddings alias on Chat Completions or Messages is a 400 naming the alias kind, in the caller format', async () => {
     const error = await h.openai.chat.completions.create({ model: 'embed', messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('the alias "embed" is of kind "embeddings": it serves /v1/embeddings');
+    expect((error as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('the alias "embed" is of kind "embeddings", not "chat"');
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe('model');
     const anthropic = new Anthropic({ baseURL: h.proxy.url, apiKey: 'x', maxRetries: 0 });
     const failed = await anthropic.messages.create({ model: 'embed', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);

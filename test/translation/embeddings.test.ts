@@ -132,6 +132,6 @@ describe('embeddings', () => {
     const chat = await proxyFor([{ kind: 'openai', url: `${good.url}/v1`, model: 'gpt-4o' }]);
     const wrongKind = await chat.openai.embeddings.create({ model: 'alias', input: 'x' }).catch((e: unknown) => e);
     expect(wrongKind).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((wrongKind as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('the alias "alias" is of kind "chat"');
+    expect((wrongKind as InstanceType<typeof OpenAI.BadRequestError>).message).toContain('the alias "alias" is of kind "chat", not "embeddings"');
   });
 });

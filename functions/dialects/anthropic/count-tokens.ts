@@ -36,6 +36,6 @@ export async function countAnthropicTokens(request: CountRequest, target: Target
   );
   if (!called.ok) return called;
   const tokens = (called.json as { input_tokens?: unknown } | null)?.input_tokens;
-  if (typeof tokens !== 'number') return { ok: false, failure: { kind: 'server', message: 'Anthropic answered count_tokens without input_tokens' } };
+  if (typeof tokens !== 'number') return { ok: false, failure: { kind: 'server', message: 'Anthropic answered no input_tokens' } };
   return { ok: true, inputTokens: tokens };
 }

@@ -14,7 +14,7 @@ export interface InvokeBody {
 /**
  * An embeddings request → the InvokeModel bodies for a Bedrock embedding model:
  * - Titan Text Embeddings: one call per text, `{inputText, dimensions?}` (v2 takes 256, 512 or
- *   1024 dimensions; v1 none: a request for dimensions is then unsupported there).
+ *   1024 dimensions; v1 none, and Bedrock refuses them there).
  * - Cohere Embed: one call, `{texts, input_type: "search_document", embedding_types: ["float"]}`.
  *   OpenAI's API has no input type; `search_document` is what an index is built with. A client may
  *   send `input_type` (Cohere's own field) to choose, e.g. `search_query` for queries.
@@ -25,11 +25,9 @@ export function buildBedrockEmbedBodies(request: EmbeddingRequest, model: string
   const texts = request.input.texts;
   const family = bedrockEmbeddingFamily(model);
   if (family === 'titan') {
-    if (request.dimensions !== undefined && /titan-embed-text-v1|titan-embed-g1/.test(model)) return `${model} does not take dimensions`;
     return texts.map((text) => ({ body: { inputText: text, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}) }, count: 1 }));
   }
   if (family === 'cohere') {
-    if (request.dimensions !== undefined) return `${model} does not take dimensions here`;
     const inputType = typeof request.extra.input_type === 'string' ? request.extra.input_type : 'search_document';
     return [{ body: { texts, input_type: inputType, embedding_types: ['float'] }, count: texts.length }];
   }
@@ -46,7 +44,7 @@ export function parseBedrockEmbeddings(json: unknown, count: number): { vectors:
   // Cohere: `embeddings` is the list itself, or `{float: [...]}` when embedding_types was given.
   const list = Array.isArray(body?.embeddings) ? body.embeddings : (body?.embeddings as { float?: unknown } | undefined)?.float;
   if (Array.isArray(list) && list.length === count && list.every(isVector)) return { vectors: list };
-  return 'Bedrock answered without the expected embeddings';
+  return 'Bedrock answered no embeddings';
 }
 
 /** The answers of every call joined: vectors in input order, tokens summed when every call counted. */

@@ -21,7 +21,7 @@ function parseInput(raw: unknown): EmbeddingRequest['input'] {
     if (raw === '') throw new BadParam('input must not be an empty string', 'input');
     return { kind: 'texts', texts: [raw] };
   }
-  if (!Array.isArray(raw) || raw.length === 0) throw new BadParam(`input must be a string, an array of strings or of token arrays, got ${raw === '' || Array.isArray(raw) ? 'an empty array' : describe(raw)}`, 'input');
+  if (!Array.isArray(raw) || raw.length === 0) throw new BadParam(`input must be a string or a non-empty array, got ${describe(raw)}`, 'input');
   if (raw.length > MAX_EMBEDDING_INPUTS) throw new BadParam(`input holds ${raw.length} items; at most ${MAX_EMBEDDING_INPUTS}`, 'input');
   if (raw.every((v) => typeof v === 'string')) {
     const empty = raw.findIndex((v) => v === '');
@@ -30,7 +30,7 @@ function parseInput(raw: unknown): EmbeddingRequest['input'] {
   }
   if (isTokens(raw)) return { kind: 'tokens', tokens: [raw] };
   const bad = raw.findIndex((v) => !isTokens(v));
-  if (bad >= 0) throw new BadParam(`input[${bad}] must be a string or an array of token ids (non-negative integers); strings and token arrays cannot be mixed`, `input[${bad}]`);
+  if (bad >= 0) throw new BadParam(`input[${bad}] must be a string or an array of token ids, not mixed`, `input[${bad}]`);
   return { kind: 'tokens', tokens: raw as number[][] };
 }
 
