@@ -6,11 +6,14 @@ import { answerProbes } from './child-probe.ts';
  * The benchmark's provider, in its own process: an OpenAI-compatible endpoint that streams a fixed
  * answer as fast as it can. `/fail/v1/...` answers 503 at once (failover); `/slow/v1/...` streams
  * one event every SLOW_GAP_MS for SLOW_EVENTS events (concurrent streams held open, for memory);
+ * `/cut/v1/...` cuts a stream halfway unless asked to continue one; `/late/v1/...` sends its first
+ * token after LATE_MS;
  * `…/responses` streams the same answer as Responses API events.
  */
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
 const SLOW_EVENTS = Number(process.env.BENCH_SLOW_EVENTS ?? 100);
 const SLOW_GAP_MS = Number(process.env.BENCH_SLOW_GAP_MS ?? 30);
+const LATE_MS = Number(process.env.BENCH_LATE_MS ?? 30);
 const base = { id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1767000000, model: 'bench-model' };
 const frame = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
 const delta = (i: number) => frame({ ...base, choices: [{ index: 0, delta: { content: `token${i} ` }, finish_reason: null }] });
@@ -72,6 +75,21 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
     if (req.url?.endsWith('/responses')) {
       for (const f of responsesFrames) res.write(f);
       res.end();
+      return;
+    }
+    if (req.url?.startsWith('/cut/') && !body.includes('cut off mid-answer')) {
+      // Half the answer, then the socket dies; the proxy's continuation (instruction form) is served whole.
+      res.write(opening);
+      for (let i = 1; i < CHUNKS / 2; i++) res.write(delta(i - 1));
+      res.write(delta(CHUNKS / 2 - 1), () => res.destroy());
+      return;
+    }
+    if (req.url?.startsWith('/late/')) {
+      // Headers at once, the first token only after LATE_MS: the primary a hedge races.
+      setTimeout(() => {
+        for (const f of frames) res.write(f);
+        res.end();
+      }, LATE_MS);
       return;
     }
     if (req.url?.startsWith('/slow/')) {

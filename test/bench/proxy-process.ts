@@ -15,6 +15,8 @@ const result = validateConfig({
     bench: { kind: 'openai-compatible', baseUrl: `${upstream}/v1` },
     failing: { kind: 'openai-compatible', baseUrl: `${upstream}/fail/v1` },
     slow: { kind: 'openai-compatible', baseUrl: `${upstream}/slow/v1` },
+    cutting: { kind: 'openai-compatible', baseUrl: `${upstream}/cut/v1` },
+    late: { kind: 'openai-compatible', baseUrl: `${upstream}/late/v1` },
     // The same fake provider through its Responses API.
     responses: { kind: 'openai-compatible', baseUrl: `${upstream}/v1`, apis: ['responses'] },
   },
@@ -22,6 +24,11 @@ const result = validateConfig({
     direct: { targets: [{ provider: 'bench', model: 'bench-model' }] },
     failover: { targets: [{ provider: 'failing', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }] },
     slow: { targets: [{ provider: 'slow', model: 'bench-model' }] },
+    // A stream cut halfway, carried on by a continuation on the same target.
+    continued: { targets: [{ provider: 'cutting', model: 'bench-model' }] },
+    // A primary slow to its first token, alone and hedged against a fast second target.
+    late: { targets: [{ provider: 'late', model: 'bench-model' }] },
+    hedged: { targets: [{ provider: 'late', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }], policy: { hedgeAfterMs: 5, hedgeMaxShare: 1 } },
     'responses-direct': { targets: [{ provider: 'responses', model: 'bench-model' }] },
     // Every request also goes to a shadow (the same fake provider): what does the client pay for it?
     shadowed: { targets: [{ provider: 'bench', model: 'bench-model' }], shadow: { target: { provider: 'bench', model: 'shadow-model' }, sampleRate: 1 } },

@@ -104,6 +104,29 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Issue 17: a stream cut halfway and continued, beside the same answer served whole.
+    name: 'continuation c=1',
+    stream: true,
+    concurrency: 1,
+    requests: NFAILOVER,
+    runs: {
+      plain: { via: 'understudy', path: '/v1/chat/completions', body: openai('direct', true) },
+      continued: { via: 'understudy', path: '/v1/chat/completions', body: openai('continued', true) },
+    },
+  },
+  {
+    // Issue 17: a primary whose first token comes late (BENCH_LATE_MS), alone and hedged after 5 ms.
+    name: 'hedging c=1',
+    stream: true,
+    concurrency: 1,
+    requests: NFAILOVER,
+    runs: {
+      plain: { via: 'understudy', path: '/v1/chat/completions', body: openai('direct', true) },
+      late: { via: 'understudy', path: '/v1/chat/completions', body: openai('late', true) },
+      hedged: { via: 'understudy', path: '/v1/chat/completions', body: openai('hedged', true) },
+    },
+  },
+  {
     name: 'failover c=1',
     stream: true,
     concurrency: 1,
@@ -133,6 +156,10 @@ export const FIGURES: Figure[] = [
   { label: 'translation: CPU per request vs floor', unit: '×', value: (r) => m(r, 'translation c=1', 'understudy').cpuMs! / m(r, 'translation c=1', 'floor').cpuMs! },
   { label: 'responses, same API: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy same API').ttft - m(r, 'responses c=1', 'floor').ttft },
   { label: 'responses via chat translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy via chat').ttft - m(r, 'responses c=1', 'floor').ttft },
+  { label: 'continuation: extra time to finish a cut stream', unit: 'ms', value: (r) => m(r, 'continuation c=1', 'continued').total - m(r, 'continuation c=1', 'plain').total },
+  { label: 'continuation: CPU per request vs an uncut stream', unit: '×', value: (r) => m(r, 'continuation c=1', 'continued').cpuMs! / m(r, 'continuation c=1', 'plain').cpuMs! },
+  { label: 'hedging: first token, late primary minus hedged', unit: 'ms', value: (r) => m(r, 'hedging c=1', 'late').ttft - m(r, 'hedging c=1', 'hedged').ttft },
+  { label: 'hedging: CPU per request vs unhedged', unit: '×', value: (r) => m(r, 'hedging c=1', 'hedged').cpuMs! / m(r, 'hedging c=1', 'plain').cpuMs! },
   { label: 'failover adds, in-memory store', unit: 'ms', value: added('understudy') },
   { label: 'failover adds, DynamoDB store +0 ms', unit: 'ms', value: added('understudy-dynamo+0') },
   { label: 'failover adds, DynamoDB store +20 ms', unit: 'ms', value: added('understudy-dynamo+20') },
