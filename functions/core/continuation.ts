@@ -37,7 +37,8 @@ export function continuationRequest(request: ChatRequest, sent: string, form: Co
   if (form === 'instruction') messages.push({ role: 'user', content: [{ type: 'text', text: CONTINUE_INSTRUCTION }] });
   // Thinking is not asked for again: the reasoning was already spent, and Anthropic refuses thinking
   // together with a prefill.
-  const { reasoning: _reasoning, ...rest } = request;
+  // The client's own body never goes to a continuation: its messages changed.
+  const { reasoning: _reasoning, original: _original, ...rest } = request;
   const continued: ChatRequest = { ...rest, messages, stream: true };
   if (request.maxTokens !== undefined) {
     continued.maxTokens = Math.max(MIN_CONTINUATION_TOKENS, request.maxTokens - Math.ceil(sent.length / CHARS_PER_TOKEN));

@@ -215,6 +215,8 @@ export function createProxy(deps: ProxyDeps) {
     const parsed = ingress.parseRequest(json);
     if (!parsed.ok) return fail(parsed.error);
     const chat = parsed.request;
+    // Kept for a target of the client's own API, which receives it as sent (ir/request.ts).
+    chat.original = { dialect: ingress.name, body: json as Record<string, unknown> };
     Object.assign(record, recordedAlias(compiled, chat.model));
     record.stream = chat.stream;
     const found = lookupAlias(compiled, chat.model, 'chat', allowed);

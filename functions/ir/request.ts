@@ -135,4 +135,11 @@ export interface ChatRequest {
    * what is dropped).
    */
   passthrough?: { dialect: DialectName; fields: Record<string, unknown> };
+  /**
+   * The client's own JSON body. A first-party target of the client's own API (OpenAI for Chat
+   * Completions and Responses, Anthropic for Messages) receives it as sent, with only the proxy's
+   * edits (the model, an upstream stream), so prompt-cache marks, tool flags and fields the IR does
+   * not model survive; every other target builds its request from the IR above.
+   */
+  original?: { dialect: DialectName; body: Record<string, unknown> };
 }

@@ -32,6 +32,45 @@ async function openaiTarget(script: Parameters<typeof fakeHttp>[0] = () => sseFi
 
 const modelOf = (exchange: Exchange) => exchange.body.model as string;
 
+describe('Claude Code → an Anthropic target (same dialect)', () => {
+  for (const [name, exchange] of [
+    ['a text turn', text.exchanges[0]!],
+    ['a text turn with an alias as the model', alias.exchanges[0]!],
+    ['the turn carrying a tool_result', toolSecond],
+  ] as const) {
+    it(`${name}: arrives upstream as sent (model aside), betas and version headers kept; the answer streams back`, async () => {
+      const { upstream, target } = await anthropicTarget();
+      const h = await proxyForModel(modelOf(exchange), [target]);
+      const response = await replay(h, exchange);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const message = await anthropicAnswer(response);
+      expect(textOf(message)).toBe('Paris is the capital of France.');
+      expect(message.stop_reason).toBe('end_turn');
+      expect(message.usage).toMatchObject({ input_tokens: 18, output_tokens: 9 });
+
+      const seen = upstream.requests[0]!;
+      expect(seen.url.split('?')[0]).toBe('/v1/messages');
+      expect(seen.body).toEqual({ ...exchange.body, model: CLAUDE_MODEL });
+      expect(seen.headers['anthropic-beta']).toBe(exchange.headers['anthropic-beta']);
+      expect(seen.headers['anthropic-version']).toBe('2023-06-01');
+      expect(seen.headers['x-api-key']).toBe('sk-test-not-a-real-key');
+    });
+  }
+
+  it('the first turn of the tool round trip: the tool_use reaches Claude Code intact', async () => {
+    const { upstream, target } = await anthropicTarget(() => sseFixture('anthropic', 'tool-use'));
+    const h = await proxyForModel(modelOf(toolFirst), [target]);
+    const message = await anthropicAnswer(await replay(h, toolFirst));
+    expect(message.stop_reason).toBe('tool_use');
+    expect(message.content).toEqual([
+      { type: 'text', text: 'Let me check.' },
+      { type: 'tool_use', id: 'toolu_01Q9', name: 'get_weather', input: { city: 'Oslo' } },
+    ]);
+    expect(upstream.requests[0]!.body).toEqual({ ...toolFirst.body, model: CLAUDE_MODEL });
+  });
+});
+
 /** The OpenAI Chat Completions request the proxy built from a Claude Code turn. */
 interface ChatRequest {
   model: string;
@@ -107,5 +146,17 @@ describe('Claude Code with failover', () => {
     expect(response.headers.get('x-understudy-provider')).toBe('p2');
     expect(textOf(await anthropicAnswer(response))).toBe('Paris is the capital.');
     expect(fallback.upstream.requests).toHaveLength(1);
+  });
+
+  it('an OpenAI primary answering 503 → the Anthropic fallback receives the request as Claude Code sent it', async () => {
+    const primary = await openaiTarget(() => unavailable);
+    const fallback = await anthropicTarget();
+    const h = await proxyForModel(modelOf(toolSecond), [primary.target, fallback.target]);
+    const response = await replay(h, toolSecond);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-understudy-provider')).toBe('p2');
+    expect(textOf(await anthropicAnswer(response))).toBe('Paris is the capital of France.');
+    expect(fallback.upstream.requests[0]!.body).toEqual({ ...toolSecond.body, model: CLAUDE_MODEL });
+    expect(fallback.upstream.requests[0]!.headers['anthropic-beta']).toBe(toolSecond.headers['anthropic-beta']);
   });
 });

@@ -36,6 +36,30 @@ function outputText(output: { type: string; content?: { type: string; text?: str
     .join('');
 }
 
+describe('Codex → an OpenAI target serving the Responses API (same dialect and API)', () => {
+  for (const [name, exchange] of [
+    ['a text turn', textTurn],
+    ['the turn carrying a function_call_output', toolSecond],
+  ] as const) {
+    it(`${name}: arrives upstream as sent (model aside); the stream comes back complete`, async () => {
+      const { upstream, target: t } = await responsesTarget();
+      const h = await proxyForModel(model, [t]);
+      const response = await replay(h, exchange);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/event-stream');
+      const { final, types } = await responsesAnswer(response);
+      expect(final.status).toBe('completed');
+      expect(outputText(final.output)).toBe('Paris is the capital of France.');
+      expect(types[0]).toBe('response.created');
+      expect(types.at(-1)).toBe('response.completed');
+      const seen = upstream.requests[0]!;
+      expect(seen.url).toBe('/v1/responses');
+      expect(seen.body).toEqual({ ...exchange.body, model: 'gpt-5' });
+      expect(seen.headers.authorization).toBe('Bearer sk-test-not-a-real-key');
+    });
+  }
+});
+
 /** The Chat Completions request the proxy built from a Codex turn. */
 interface ChatRequest {
   model: string;
@@ -129,5 +153,16 @@ describe('Codex with failover', () => {
     const { final } = await responsesAnswer(response);
     expect(outputText(final.output)).toBe('Paris is the capital of France.');
     expect(fallback.upstream.requests).toHaveLength(1);
+  });
+
+  it('a Chat-Completions-only primary answering 503 → the Responses fallback receives the request as Codex sent it', async () => {
+    const primary = await chatOnlyTarget(() => unavailable);
+    const fallback = await responsesTarget();
+    const h = await proxyForModel(model, [primary.target, fallback.target]);
+    const response = await replay(h, toolSecond);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-understudy-provider')).toBe('p2');
+    expect(outputText((await responsesAnswer(response)).final.output)).toBe('Paris is the capital of France.');
+    expect(fallback.upstream.requests[0]!.body).toEqual({ ...toolSecond.body, model: 'gpt-5' });
   });
 });

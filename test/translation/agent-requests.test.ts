@@ -63,7 +63,8 @@ describe('what coding agents send', () => {
     });
     expect(response.status).toBe(200);
     const body = upstream.requests[0]!.body as { messages: { role: string; content: unknown }[] };
-    expect(body.messages.at(-1)).toEqual({ role: 'system', content: [{ type: 'text', text: 'Plan mode is active.' }] });
+    // Nothing to repair for this model: the client's own body goes as sent (request fidelity).
+    expect(body.messages.at(-1)).toEqual({ role: 'system', content: 'Plan mode is active.' });
   });
 
   it('a failover that changes provider drops the signed thinking (never forged) and folds the instruction for an OpenAI-compatible vendor', async () => {

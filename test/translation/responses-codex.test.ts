@@ -74,9 +74,10 @@ describe('Codex CLI requests on the Responses route', () => {
 });
 
 describe('a developer message in the middle of a Responses conversation', () => {
-  it('stays in place for a Responses target and is the system prompt only when it comes first', async () => {
+  it('stays in place for a Responses target built from the IR and is the system prompt only when it comes first', async () => {
     const up = await fakeHttp(() => sseFixture('openai-responses', 'text'));
-    const h = await proxyFor([{ kind: 'openai', url: `${up.url}/v1`, model: 'gpt-5' }]);
+    // A compatible vendor's Responses API: built from the IR (an `openai` target gets the client's own body).
+    const h = await proxyFor([{ kind: 'openai-compatible', url: `${up.url}/v1`, model: 'gpt-5', apis: ['responses'] }]);
     await h.openai.responses.create({
       model: 'alias',
       input: [

@@ -203,7 +203,8 @@ describe('Responses client → Responses provider', () => {
       prompt_cache_key: 'k1',
       metadata: { team: 'a' },
       reasoning: { effort: 'low', summary: 'auto' },
-      input: [{ role: 'user', content: [{ type: 'input_text', text: 'Capital of France?' }] }],
+      // An OpenAI target gets the client's own body: the input string as sent.
+      input: 'Capital of France?',
     });
   });
 

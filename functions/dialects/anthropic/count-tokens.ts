@@ -1,11 +1,10 @@
 import type { ProviderIO, TargetCall } from '../../ir/dialect.ts';
 import type { CountRequest, CountResult } from '../../ir/token-count.ts';
-import { historyToolStandIns } from '../shared/history-tools.ts';
 import { postJson } from '../shared/post-json.ts';
 import { buildAnthropicRequest } from './build-request.ts';
 import { baseUrl, headers } from './endpoint.ts';
 import { failureFromResponse } from './errors.ts';
-import { takesSystemTurns } from './system-turns.ts';
+import { needsRepair } from './pass-through.ts';
 
 /** The fields a count_tokens body takes of a Messages body built from the IR. */
 const COUNTED = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking'];
@@ -17,7 +16,7 @@ const COUNTED = ['model', 'messages', 'system', 'tools', 'tool_choice', 'thinkin
  */
 function countBody(request: CountRequest, model: string): Record<string, unknown> {
   const chat = request.chat;
-  const rebuild = chat && ((!takesSystemTurns(model) && chat.messages.some((m) => m.role === 'system')) || historyToolStandIns(chat).length > 0);
+  const rebuild = chat && needsRepair(chat, model);
   if (!chat || !rebuild) return { ...request.body, model };
   const built = buildAnthropicRequest(chat, model);
   if (!built.ok) return { ...request.body, model };

@@ -6,6 +6,7 @@ import { baseUrl, headers } from './endpoint.ts';
 import { createAnthropicEncoder } from './encode-stream.ts';
 import { failureFromResponse } from './errors.ts';
 import { parseAnthropicRequest } from './parse-request.ts';
+import { forwardedMessagesBody } from './pass-through.ts';
 import { parseAnthropicStream } from './parse-stream.ts';
 import { renderAnthropicAnswer } from './render-answer.ts';
 import { renderAnthropicError } from './render-error.ts';
@@ -24,7 +25,9 @@ export const anthropicProvider: ProviderDialect = {
   dialect: 'anthropic',
 
   async open(request, target, io): Promise<OpenResult> {
-    const built = buildAnthropicRequest(request, target.model);
+    // The client's own Messages body when it can go as sent (request fidelity), else built from the IR.
+    const forwarded = forwardedMessagesBody(request, target);
+    const built = forwarded ? { ok: true as const, body: forwarded, jsonToolName: undefined } : buildAnthropicRequest(request, target.model);
     if (!built.ok) return built;
     const called = await callProvider(
       io,

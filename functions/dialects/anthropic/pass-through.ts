@@ -1,7 +1,11 @@
+import type { TargetCall } from '../../ir/dialect.ts';
 import type { LaneSignal } from '../../ir/lane.ts';
+import type { ChatRequest } from '../../ir/request.ts';
+import { historyToolStandIns } from '../shared/history-tools.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
+import { takesSystemTurns } from './system-turns.ts';
 import { usageFromAnthropic } from './usage.ts';
 
 /**
@@ -61,4 +65,34 @@ function parse(data: string): Json | undefined {
 /** The proxy's one edit of a Messages client's body on the pass-through lane: the model name. */
 export function messagesPassThroughBody(body: Json, target: { model: string }): Json {
   return { ...body, model: target.model };
+}
+
+/**
+ * The Messages body an Anthropic target receives for an Anthropic client: the client's own, with
+ * the model replaced and the upstream streamed — unless the proxy must repair it (a mid-conversation
+ * system message for a model without system turns, tool history without tools, no max_tokens,
+ * thinking blocks without their signature): then undefined, and the request is built from the IR.
+ */
+export function forwardedMessagesBody(request: ChatRequest, target: TargetCall): Json | undefined {
+  const original = request.original;
+  if (original?.dialect !== 'anthropic' || target.provider.kind !== 'anthropic') return undefined;
+  if (typeof original.body.max_tokens !== 'number' || needsRepair(request, target.model) || !thinkingSigned(original.body)) return undefined;
+  return messagesPassThroughBody({ ...original.body, stream: true }, target);
+}
+
+/** What the IR build repairs for this model, so the client's body cannot go as sent. */
+export function needsRepair(request: ChatRequest, model: string): boolean {
+  return (!takesSystemTurns(model) && request.messages.some((m) => m.role === 'system')) || historyToolStandIns(request).length > 0;
+}
+
+/** Every thinking block of the history carries its signature (a translated answer's may not). */
+function thinkingSigned(body: Json): boolean {
+  const messages = Array.isArray(body.messages) ? body.messages : [];
+  for (const message of messages) {
+    const content = isObject(message) && Array.isArray(message.content) ? message.content : [];
+    for (const block of content) {
+      if (isObject(block) && block.type === 'thinking' && (typeof block.signature !== 'string' || block.signature === '')) return false;
+    }
+  }
+  return true;
 }

@@ -9,6 +9,7 @@ import { createResponsesEncoder } from './encode-stream.ts';
 import { parseResponsesRequest } from './parse-request.ts';
 import { parseResponsesStream } from './parse-stream.ts';
 import { renderResponsesAnswer } from './render-answer.ts';
+import { forwardedResponsesBody } from './pass-through.ts';
 
 /**
  * OpenAI's Responses API as served to clients (`POST /v1/responses`): Codex, the AI SDK's default
@@ -31,7 +32,9 @@ export const responsesProvider: ProviderDialect = {
   dialect: 'openai-responses',
 
   async open(request, target, io): Promise<OpenResult> {
-    const built = buildResponsesRequest(request, target);
+    // The client's own Responses body when it can go as sent (request fidelity), else built from the IR.
+    const forwarded = forwardedResponsesBody(request, target);
+    const built = forwarded ? { ok: true as const, body: forwarded } : buildResponsesRequest(request, target);
     if (!built.ok) return built;
     const called = await callProvider(
       io,

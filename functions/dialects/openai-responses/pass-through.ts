@@ -4,6 +4,8 @@ import { isObject, type Json } from '../shared/request-fields.ts';
 import { mayReceive, readReasoningToken } from './reasoning-token.ts';
 import { finishFromStatus } from './status.ts';
 import { usageFromResponses } from './usage.ts';
+import type { TargetCall } from '../../ir/dialect.ts';
+import type { ChatRequest } from '../../ir/request.ts';
 
 /**
  * What the pass-through lane needs from the Responses API when client and target both speak it:
@@ -77,4 +79,14 @@ export function responsesPassThroughBody(body: Json, target: { provider: string;
     return [{ ...item, ...(encrypted.itemId ? { id: encrypted.itemId } : {}), encrypted_content: encrypted.data }];
   });
   return out;
+}
+
+/**
+ * The Responses body an OpenAI target receives for a Responses client: the client's own, with the
+ * proxy's edits above and the upstream streamed. Only the `openai` kind (first-party), as for Chat.
+ */
+export function forwardedResponsesBody(request: ChatRequest, target: TargetCall): Json | undefined {
+  const original = request.original;
+  if (original?.dialect !== 'openai-responses' || target.provider.kind !== 'openai') return undefined;
+  return responsesPassThroughBody({ ...original.body, stream: true }, { provider: target.provider.name, model: target.model });
 }

@@ -9,6 +9,7 @@ import { parseOpenAiStream } from './parse-stream.ts';
 import { renderOpenAiAnswer } from './render-answer.ts';
 import { renderOpenAiError } from './render-error.ts';
 import { chatCompletionsUrl, isAzureDeploymentForm, modelsUrl, requestHeaders } from './urls.ts';
+import { forwardedChatBody } from './pass-through.ts';
 
 /** The OpenAI Chat Completions API as served to clients (`POST /v1/chat/completions`). */
 export const openaiIngress: IngressDialect = {
@@ -27,7 +28,9 @@ export const openaiProvider: ProviderDialect = {
   dialect: 'openai',
 
   async open(request, target, io): Promise<OpenResult> {
-    const built = buildOpenAiRequest(request, target);
+    // The client's own Chat Completions body when it can go as sent (request fidelity), else built from the IR.
+    const forwarded = forwardedChatBody(request, target);
+    const built = forwarded ? { ok: true as const, body: forwarded } : buildOpenAiRequest(request, target);
     if (!built.ok) return built;
     const called = await callProvider(
       io,

@@ -1,4 +1,6 @@
+import type { TargetCall } from '../../ir/dialect.ts';
 import type { LaneSignal } from '../../ir/lane.ts';
+import type { ChatRequest } from '../../ir/request.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
 import { finishFromOpenAi } from './finish-reason.ts';
@@ -80,4 +82,16 @@ export function chatCompletionsPassThroughBody(body: Json, target: { model: stri
   const out: Json = { ...body, model: target.model };
   if (body.stream === true) out.stream_options = { ...(isObject(body.stream_options) ? body.stream_options : {}), include_usage: true };
   return out;
+}
+
+/**
+ * The Chat Completions body an OpenAI target receives for a Chat Completions client: the client's
+ * own (developer messages, service_tier, prediction, reasoning_effort, future fields as sent), with
+ * the model replaced and the upstream streamed with usage. Only the `openai` kind: compatible
+ * vendors have quirks the IR build knows (Mistral refuses unknown fields).
+ */
+export function forwardedChatBody(request: ChatRequest, target: TargetCall): Json | undefined {
+  const original = request.original;
+  if (original?.dialect !== 'openai' || target.provider.kind !== 'openai') return undefined;
+  return chatCompletionsPassThroughBody({ ...original.body, stream: true }, target);
 }
