@@ -133,6 +133,19 @@ describe('a same-API first-party target receives the client body as sent', () =>
   });
 });
 
+describe('the proxy\'s own edits of a forwarded body', () => {
+  it('max_tokens above the target model\'s output limit is lowered to it (a failover may reach a smaller model)', async () => {
+    const upstream = await fakeHttp(() => sseFixture('anthropic', 'text'));
+    const h = await proxyFor([{ kind: 'anthropic', url: upstream.url, model: 'claude-3-5-haiku-latest' }]);
+    await fetch(`${h.proxy.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ ...anthropicBody, max_tokens: 32000 }),
+    });
+    expect(upstream.requests[0]!.body).toEqual({ ...anthropicBody, max_tokens: 8192, model: 'claude-3-5-haiku-latest', stream: true });
+  });
+});
+
 describe('what is still built from the IR', () => {
   it('an Anthropic request the proxy must repair (tool history, no tools) is built from the IR with stand-in tools', async () => {
     const upstream = await fakeHttp(() => sseFixture('anthropic', 'text'));

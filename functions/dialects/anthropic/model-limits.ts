@@ -19,6 +19,8 @@ export interface ModelLimits {
  * it (see DEFAULT_MAX_TOKENS for why not the maximum).
  */
 const FAMILIES: [prefix: string, maxOutput: number, defaultOutput: number][] = [
+  ['claude-opus-4-8', 64000, 8192],
+  ['claude-opus-4-7', 64000, 8192],
   ['claude-opus-4-6', 64000, 8192],
   ['claude-opus-4-5', 64000, 8192],
   ['claude-opus-4-1', 32000, 8192],

@@ -4,6 +4,7 @@ import type { ChatRequest } from '../../ir/request.ts';
 import { historyToolStandIns } from '../shared/history-tools.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
+import { modelLimits } from './model-limits.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
 import { takesSystemTurns } from './system-turns.ts';
 import { usageFromAnthropic } from './usage.ts';
@@ -76,8 +77,13 @@ export function messagesPassThroughBody(body: Json, target: { model: string }): 
 export function forwardedMessagesBody(request: ChatRequest, target: TargetCall): Json | undefined {
   const original = request.original;
   if (original?.dialect !== 'anthropic' || target.provider.kind !== 'anthropic') return undefined;
-  if (typeof original.body.max_tokens !== 'number' || needsRepair(request, target.model) || !thinkingSigned(original.body)) return undefined;
-  return messagesPassThroughBody({ ...original.body, stream: true }, target);
+  const maxTokens = original.body.max_tokens;
+  if (typeof maxTokens !== 'number' || needsRepair(request, target.model) || !thinkingSigned(original.body)) return undefined;
+  const body = messagesPassThroughBody({ ...original.body, stream: true }, target);
+  // A chain may fail over to a model with a smaller output limit: clamped, as the IR build does.
+  const { maxOutput } = modelLimits(target.model);
+  if (maxOutput !== undefined && maxTokens > maxOutput) body.max_tokens = maxOutput;
+  return body;
 }
 
 /** What the IR build repairs for this model, so the client's body cannot go as sent. */
