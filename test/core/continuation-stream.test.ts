@@ -3,7 +3,7 @@ import { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONTINUE_INSTRUCTION } from '../../functions/core/continuation.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider, type SeenRequest } from '../support/fake-provider.ts';
-import { recordOf, startProxy, type Harness } from '../support/proxy-harness.ts';
+import { recordOf, startProxy, streamChat, type Harness } from '../support/proxy-harness.ts';
 
 /**
  * Mid-stream continuation (issue 17) end to end: fake providers that cut, stall or refuse after N
@@ -53,18 +53,7 @@ function anthropicFrames(pieces: string[], whole = true): string[] {
 const openaiPartial = (pieces: string[]) => openaiTextFrames(pieces).slice(0, 1 + pieces.length);
 const messages = [{ role: 'user' as const, content: 'Tell me about the fox.' }];
 
-async function openaiStream(h: Harness) {
-  const { data, response } = await h.openai.chat.completions.create({ model: 'default-model', messages, stream: true, stream_options: { include_usage: true } }).withResponse();
-  let text = '';
-  let finish: string | null = null;
-  let usage: unknown;
-  for await (const chunk of data) {
-    text += chunk.choices[0]?.delta.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { text, finish, usage, headers: response.headers };
-}
+const openaiStream = (h: Harness) => streamChat(h, messages);
 
 const lastMessages = (request: SeenRequest | undefined) => ((request?.body as { messages: { role: string; content: unknown }[] }).messages ?? []).slice(-2);
 

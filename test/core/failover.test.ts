@@ -1,7 +1,7 @@
 import { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
-import { recordOf, startProxy, type Harness } from '../support/proxy-harness.ts';
+import { recordOf, startProxy, streamChat, type Harness } from '../support/proxy-harness.ts';
 
 /**
  * The attempt loop end to end: the official OpenAI SDK → the local proxy → fake providers on
@@ -38,18 +38,7 @@ async function complete(h: Harness) {
   return { data, headers: response.headers };
 }
 
-async function stream(h: Harness) {
-  const { data, response } = await h.openai.chat.completions.create({ model: 'default-model', messages, stream: true, stream_options: { include_usage: true } }).withResponse();
-  let text = '';
-  let finish: string | null = null;
-  let usage: unknown;
-  for await (const chunk of data) {
-    text += chunk.choices[0]?.delta.content ?? '';
-    finish = chunk.choices[0]?.finish_reason ?? finish;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { text, finish, usage, headers: response.headers };
-}
+const stream = (h: Harness) => streamChat(h, messages);
 
 describe('serving and headers', () => {
   it('serves a non-streamed request from the primary and names who served it', async () => {

@@ -57,3 +57,17 @@ export async function recordOf(harness: Harness, n: number): Promise<RequestReco
   }
   throw new Error(`no record for request ${n}`);
 }
+
+/** A streamed Chat Completions call through the official SDK, read to its end: text, finish, usage, headers. */
+export async function streamChat(harness: Harness, messages: { role: 'user'; content: string }[], model = 'default-model') {
+  const { data, response } = await harness.openai.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } }).withResponse();
+  let text = '';
+  let finish: string | null = null;
+  let usage: unknown;
+  for await (const chunk of data) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    finish = chunk.choices[0]?.finish_reason ?? finish;
+    if (chunk.usage) usage = chunk.usage;
+  }
+  return { text, finish, usage, headers: response.headers };
+}
