@@ -2,7 +2,7 @@ import type { TargetCall } from '../../ir/dialect.ts';
 import type { LaneSignal } from '../../ir/lane.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 import { historyToolStandIns } from '../shared/history-tools.ts';
-import { isObject, type Json } from '../shared/request-fields.ts';
+import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
 import { modelLimits } from './model-limits.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
@@ -31,18 +31,18 @@ export function scanMessagesEvent(event: string, data: string): LaneSignal | und
     case 'content_block_start':
       return CONTENT_BLOCK.test(data) ? { type: 'content' } : undefined;
     case 'message_start': {
-      const message = parse(data)?.message;
+      const message = parseJsonObject(data)?.message;
       return isObject(message) && isObject(message.usage) ? { type: 'usage', usage: usageFromAnthropic(message.usage) } : undefined;
     }
     case 'message_delta': {
-      const payload = parse(data);
+      const payload = parseJsonObject(data);
       const delta = isObject(payload?.delta) ? payload.delta : {};
       const usage = isObject(payload?.usage) ? usageFromAnthropic(payload.usage) : undefined;
       if (typeof delta.stop_reason === 'string') return { type: 'terminal', reason: finishFromAnthropic(delta.stop_reason), ...(usage ? { usage } : {}) };
       return usage ? { type: 'usage', usage } : undefined;
     }
     case 'error': {
-      const error = parse(data)?.error;
+      const error = parseJsonObject(data)?.error;
       const e = isObject(error) ? error : {};
       return {
         type: 'failure',
@@ -51,15 +51,6 @@ export function scanMessagesEvent(event: string, data: string): LaneSignal | und
     }
     default:
       return undefined;
-  }
-}
-
-function parse(data: string): Json | undefined {
-  try {
-    const value = JSON.parse(data) as unknown;
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { LaneSignal } from '../../ir/lane.ts';
 import type { ChatRequest } from '../../ir/request.ts';
-import { isObject, type Json } from '../shared/request-fields.ts';
+import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
 import { finishFromOpenAi } from './finish-reason.ts';
 import { usageFromOpenAi } from './usage.ts';
@@ -26,7 +26,7 @@ const ERROR_FINISH = new Set(['error', 'insufficient_system_resource']);
 export function scanChatCompletionsEvent(event: string, data: string): LaneSignal | undefined {
   if (data === '[DONE]') return undefined;
   if (ERROR.test(data) || event === 'error' || /"object"\s*:\s*"error"/.test(data)) {
-    const parsed = parse(data);
+    const parsed = parseJsonObject(data);
     const error = isObject(parsed?.error) ? parsed.error : {};
     return {
       type: 'failure',
@@ -41,7 +41,7 @@ export function scanChatCompletionsEvent(event: string, data: string): LaneSigna
   const finish = FINISH.test(data);
   const usage = USAGE.test(data) && !/"usage"\s*:\s*null/.test(data);
   if (!finish && !usage) return CONTENT.test(data) ? { type: 'content' } : undefined;
-  const chunk = parse(data);
+  const chunk = parseJsonObject(data);
   // Groq reports usage under x_groq.
   const rawUsage = isObject(chunk?.usage) ? chunk.usage : isObject(chunk?.x_groq) && isObject(chunk.x_groq.usage) ? chunk.x_groq.usage : undefined;
   const usageRead = usage && rawUsage ? usageFromOpenAi(rawUsage) : undefined;
@@ -61,15 +61,6 @@ export function scanChatCompletionsEvent(event: string, data: string): LaneSigna
   }
   if (usageRead) return { type: 'usage', usage: usageRead };
   return CONTENT.test(data) ? { type: 'content' } : undefined;
-}
-
-function parse(data: string): Json | undefined {
-  try {
-    const value = JSON.parse(data) as unknown;
-    return isObject(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

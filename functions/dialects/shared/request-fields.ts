@@ -17,6 +17,16 @@ export function isObject(value: unknown): value is Json {
 }
 
 /** The JSON type of a value, for messages ("got an array"). */
+/** One SSE event's data as a JSON object; undefined when it is not one (a scanner skips it). */
+export function parseJsonObject(data: string): Json | undefined {
+  try {
+    const value = JSON.parse(data) as unknown;
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function describe(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
 }
