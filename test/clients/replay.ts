@@ -5,8 +5,8 @@ import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/mess
 import { Stream as OpenAIStream } from 'openai/core/streaming';
 import { ResponseStream } from 'openai/lib/responses/ResponseStream';
 import type { Response as OpenAIResponse } from 'openai/resources/responses/responses';
-import { afterEach } from 'vitest';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
+import { onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Replays the requests the real coding-agent CLIs sent (test/fixtures/clients, captured from
@@ -30,10 +30,7 @@ export interface Capture {
   refused: string[];
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 /** One committed capture, e.g. `claude-code-tool`. */
 export function capture(name: string): Capture {
@@ -96,6 +93,6 @@ export async function proxyForModel(alias: string, targets: ReplayTarget[]): Pro
     aliases: { [alias]: { targets: targets.map((t, i) => ({ provider: `p${i + 1}`, model: t.model })) } },
     policy: { headerTimeoutMs: 2_000, firstTokenTimeoutMs: 2_000, idleTimeoutMs: 2_000, backoffBaseMs: 1, backoffMaxMs: 2 },
   });
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }

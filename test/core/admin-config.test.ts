@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openaiTextFrames, startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
+import { onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /** `GET/PUT /admin/config`: the local server's running configuration, replaced in memory only. */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 async function setUp(): Promise<{ h: Harness; document: Record<string, unknown> }> {
   const providers: FakeProvider[] = [];
   for (const text of ['primary', 'fallback']) {
     const p = await startFakeProvider(() => ({ kind: 'sse', frames: openaiTextFrames([text]) }));
-    cleanups.push(() => p.close());
+    onCleanup(() => p.close());
     providers.push(p);
   }
   const document = {
@@ -24,7 +22,7 @@ async function setUp(): Promise<{ h: Harness; document: Record<string, unknown> 
     aliases: { 'default-model': { targets: [{ provider: 'p1', model: 'm1' }, { provider: 'p2', model: 'm2' }] } },
   };
   const h = await startProxy(document);
-  cleanups.push(() => h.close());
+  onCleanup(() => h.close());
   return { h, document };
 }
 

@@ -1,25 +1,18 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { APIError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONTINUE_INSTRUCTION } from '../../functions/core/continuation.ts';
-import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider, type SeenRequest } from '../support/fake-provider.ts';
+import { openaiError, openaiTextFrames, type FakeProvider, type SeenRequest } from '../support/fake-provider.ts';
 import { recordOf, startProxy, streamChat, type Harness } from '../support/proxy-harness.ts';
+import { fakeHttp, onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Mid-stream continuation (issue 17) end to end: fake providers that cut, stall or refuse after N
  * chunks; the official SDKs read one seamless answer with the whole text exactly once.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
-async function fake(script: (request: SeenRequest, i: number) => Behavior): Promise<FakeProvider> {
-  const provider = await startFakeProvider(script);
-  cleanups.push(() => provider.close());
-  return provider;
-}
 
 type Kind = 'openai' | 'anthropic';
 
@@ -32,7 +25,7 @@ async function chain(providers: { kind: Kind; fake: FakeProvider }[], aliasPolic
     aliases: { 'default-model': { targets: names.map((provider) => ({ provider, model: `model-${provider}` })), policy: aliasPolicy } },
     policy: { headerTimeoutMs: 2_000, firstTokenTimeoutMs: 2_000, idleTimeoutMs: 300, backoffBaseMs: 1, backoffMaxMs: 2 },
   });
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }
 
@@ -59,10 +52,10 @@ const lastMessages = (request: SeenRequest | undefined) => ((request?.body as { 
 
 describe('mid-stream continuation', () => {
   it('a cut OpenAI stream is carried on by the same target (instruction form), the repeated overlap trimmed', async () => {
-    const p1 = await fake((_, i) =>
+    const p1 = await fakeHttp((_, i) =>
       i === 0 ? { kind: 'sse', frames: openaiPartial(['The quick ', 'brown fox ']), then: 'cut' } : { kind: 'sse', frames: openaiTextFrames(['brown fox ', 'jumps over.']) },
     );
-    const p2 = await fake(() => ({ kind: 'sse', frames: openaiTextFrames(['never']) }));
+    const p2 = await fakeHttp(() => ({ kind: 'sse', frames: openaiTextFrames(['never']) }));
     const h = await chain([{ kind: 'openai', fake: p1 }, { kind: 'openai', fake: p2 }]);
     const { text, finish } = await openaiStream(h);
     expect(text).toBe('The quick brown fox jumps over.');
@@ -79,7 +72,7 @@ describe('mid-stream continuation', () => {
   });
 
   it('an Anthropic client and target: the partial text is the prefill, the answer and its usage come out whole', async () => {
-    const p1 = await fake((_, i) =>
+    const p1 = await fakeHttp((_, i) =>
       i === 0 ? { kind: 'sse', frames: anthropicFrames(['The quick ', 'brown fox '], false), then: 'cut' } : { kind: 'sse', frames: anthropicFrames([' jumps', ' over.']) },
     );
     const h = await chain([{ kind: 'anthropic', fake: p1 }]);
@@ -94,8 +87,8 @@ describe('mid-stream continuation', () => {
   });
 
   it('a stall moves the continuation to the next target, across dialects', async () => {
-    const p1 = await fake(() => ({ kind: 'sse', frames: openaiPartial(['The quick ', 'brown fox ']), then: 'hang' }));
-    const p2 = await fake(() => ({ kind: 'sse', frames: anthropicFrames(['jumps over.']) }));
+    const p1 = await fakeHttp(() => ({ kind: 'sse', frames: openaiPartial(['The quick ', 'brown fox ']), then: 'hang' }));
+    const p2 = await fakeHttp(() => ({ kind: 'sse', frames: anthropicFrames(['jumps over.']) }));
     const h = await chain([{ kind: 'openai', fake: p1 }, { kind: 'anthropic', fake: p2 }]);
     const { text, finish } = await openaiStream(h);
     expect(text).toBe('The quick brown fox jumps over.');
@@ -106,7 +99,7 @@ describe('mid-stream continuation', () => {
   });
 
   it('a target that refuses the prefill is asked again with the instruction, and remembered', async () => {
-    const p1 = await fake((request, i) => {
+    const p1 = await fakeHttp((request, i) => {
       if (i === 0 || i === 3) return { kind: 'sse', frames: anthropicFrames(['The quick ', 'brown fox '], false), then: 'cut' };
       const last = lastMessages(request).at(-1);
       if (last?.role === 'assistant') return { kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prefill is not supported' } } };
@@ -127,12 +120,12 @@ describe('mid-stream continuation', () => {
   it('a break inside a tool call is not continued: the clean in-band error as before', async () => {
     const base = { id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: 'gpt-fake' };
     const frame = (delta: unknown) => `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: null }] })}\n\n`;
-    const p1 = await fake(() => ({
+    const p1 = await fakeHttp(() => ({
       kind: 'sse',
       frames: [frame({ role: 'assistant', tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '' } }] }), frame({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] })],
       then: 'cut',
     }));
-    const p2 = await fake(() => ({ kind: 'sse', frames: openaiTextFrames(['never']) }));
+    const p2 = await fakeHttp(() => ({ kind: 'sse', frames: openaiTextFrames(['never']) }));
     const h = await chain([{ kind: 'openai', fake: p1 }, { kind: 'openai', fake: p2 }]);
     const error = await openaiStream(h).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(APIError);
@@ -142,7 +135,7 @@ describe('mid-stream continuation', () => {
   });
 
   it('a continuation that fails too ends with the in-band error, never a clean finish', async () => {
-    const p1 = await fake((_, i) => (i === 0 ? { kind: 'sse', frames: openaiPartial(['The quick ']), then: 'cut' } : openaiError(503, 'down', 'server_error')));
+    const p1 = await fakeHttp((_, i) => (i === 0 ? { kind: 'sse', frames: openaiPartial(['The quick ']), then: 'cut' } : openaiError(503, 'down', 'server_error')));
     const h = await chain([{ kind: 'openai', fake: p1 }]);
     const response = await fetch(`${h.proxy.url}/v1/chat/completions`, {
       method: 'POST',
@@ -158,7 +151,7 @@ describe('mid-stream continuation', () => {
   });
 
   it('continueStreams: false keeps the in-band error', async () => {
-    const p1 = await fake((_, i) => (i === 0 ? { kind: 'sse', frames: openaiPartial(['The quick ']), then: 'cut' } : { kind: 'sse', frames: openaiTextFrames(['brown fox.']) }));
+    const p1 = await fakeHttp((_, i) => (i === 0 ? { kind: 'sse', frames: openaiPartial(['The quick ']), then: 'cut' } : { kind: 'sse', frames: openaiTextFrames(['brown fox.']) }));
     const h = await chain([{ kind: 'openai', fake: p1 }], { continueStreams: false });
     await expect(openaiStream(h)).rejects.toBeInstanceOf(APIError);
     expect(p1.requests).toHaveLength(1);

@@ -1,23 +1,17 @@
 import { APIError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { openaiError, openaiTextFrames, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
 import { recordOf, startProxy, streamChat, type Harness } from '../support/proxy-harness.ts';
+import { fakeHttp, onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * The attempt loop end to end: the official OpenAI SDK → the local proxy → fake providers on
  * loopback. Every row of RELIABILITY.md §1 and the streaming rules of §4.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
-async function fake(script: (i: number) => Behavior): Promise<FakeProvider> {
-  const provider = await startFakeProvider((_, i) => script(i));
-  cleanups.push(() => provider.close());
-  return provider;
-}
+const fake = (script: (i: number) => Behavior): Promise<FakeProvider> => fakeHttp((_, i) => script(i));
 
 async function chain(providers: FakeProvider[], policy: Record<string, unknown> = {}, aliasPolicy: Record<string, unknown> = {}): Promise<Harness> {
   const names = providers.map((_, i) => `p${i + 1}`);
@@ -26,7 +20,7 @@ async function chain(providers: FakeProvider[], policy: Record<string, unknown> 
     aliases: { 'default-model': { targets: names.map((provider) => ({ provider, model: `model-${provider}` })), policy: aliasPolicy } },
     policy: { headerTimeoutMs: 1_000, firstTokenTimeoutMs: 1_000, idleTimeoutMs: 1_000, backoffBaseMs: 10, backoffMaxMs: 20, ...policy },
   });
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }
 
@@ -350,7 +344,7 @@ describe("the proxy's own errors, in OpenAI's format", () => {
       aliases: { m: { targets: [{ provider: 'p', model: 'x' }] } },
       limits: { maxBodyBytes: 1024 },
     });
-    cleanups.push(() => h.close());
+    onCleanup(() => h.close());
     const big = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x'.repeat(5000) }] });
     const chunks = new ReadableStream({
       start(c) {
@@ -452,7 +446,7 @@ describe('fault injection in front of the real upstream call', () => {
       aliases: { 'default-model': { targets: [{ provider: 'p1', model: 'model-p1' }, { provider: 'p2', model: 'model-p2' }] } },
       policy: { idleTimeoutMs: 300, backoffBaseMs: 1, backoffMaxMs: 2, ...policy },
     });
-    cleanups.push(() => h.close());
+    onCleanup(() => h.close());
     return { h, p1 };
   }
 

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
+import { describe, expect, it } from 'vitest';
+import { openaiError, openaiTextFrames, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
 import { recordOf, startProxy, type Harness } from '../support/proxy-harness.ts';
+import { fakeHttp, onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Hedged first tokens (issue 17): with `hedgeAfterMs`, an attempt that has no first token by then is
@@ -8,16 +9,9 @@ import { recordOf, startProxy, type Harness } from '../support/proxy-harness.ts'
  * not the provider's failure. Through the official OpenAI SDK and the local proxy.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
-async function fake(script: (i: number) => Behavior): Promise<FakeProvider> {
-  const provider = await startFakeProvider((_, i) => script(i));
-  cleanups.push(() => provider.close());
-  return provider;
-}
+const fake = (script: (i: number) => Behavior): Promise<FakeProvider> => fakeHttp((_, i) => script(i));
 
 async function chain(providers: FakeProvider[], aliasPolicy: Record<string, unknown>): Promise<Harness> {
   const names = providers.map((_, i) => `p${i + 1}`);
@@ -26,7 +20,7 @@ async function chain(providers: FakeProvider[], aliasPolicy: Record<string, unkn
     aliases: { 'default-model': { targets: names.map((provider) => ({ provider, model: `model-${provider}` })), policy: aliasPolicy } },
     policy: { headerTimeoutMs: 5_000, firstTokenTimeoutMs: 5_000, idleTimeoutMs: 5_000, backoffBaseMs: 10, backoffMaxMs: 20 },
   });
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emfLineTelemetry, lineFile } from '../../functions/adapters/emf-lines.ts';
 import { systemClock } from '../../functions/core/ports.ts';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConsoleTelemetry } from '../../functions/adapters/console-telemetry.ts';
 import { envSecrets } from '../../functions/adapters/env-secrets.ts';
 import { runDrillCli } from '../../functions/cli/drill.ts';
@@ -12,22 +12,20 @@ import { validateConfig } from '../../functions/config/load.ts';
 import type { DrillReport } from '../../functions/drill/report.ts';
 import { startLocalServer, type LocalServer } from '../../functions/local/server.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
+import { onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * `npm run drill` against the local server with fake providers on loopback: the real CLI entry,
  * the real HTTP paths, the real breaker on a real clock (with short open periods).
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 const ok = (text: string): Behavior => ({ kind: 'sse', frames: openaiTextFrames([text]) });
 
 async function provider(script: (index: number) => Behavior): Promise<FakeProvider> {
   const p = await startFakeProvider((_, index) => script(index));
-  cleanups.push(() => p.close());
+  onCleanup(() => p.close());
   return p;
 }
 
@@ -55,7 +53,7 @@ async function setUp(options: { primary?: (index: number) => Behavior; fallback?
   const validated = validateConfig(document);
   if (!validated.ok) throw new Error(validated.errors.join('; '));
   const server = await startLocalServer({ config: validated.config, secrets: envSecrets({ TEST_KEY: 'sk-test' }), telemetry: new ConsoleTelemetry({ quiet: true }) });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   return { server, primary, fallback };
 }
 
@@ -102,7 +100,7 @@ describe('npm run drill against the local server', () => {
     const emfFile = join(mkdtempSync(join(tmpdir(), 'understudy-drill-emf-')), 'emf.log');
     // The server's metrics as EMF lines, as npm start -- --emf-file writes them.
     const file = lineFile(emfFile);
-    cleanups.push(() => file.close());
+    onCleanup(() => file.close());
     const emf = emfLineTelemetry(file.write, systemClock);
     const { code, report, text } = await drill(server.url, ['--fault', 'breaker']);
     expect(stepNames(report), text).toEqual(['preflight:pass', 'baseline:pass', 'fault:pass', 'streaming:pass', 'recovery:pass']);

@@ -6,7 +6,7 @@ import { nodeHandler } from '../../functions/local/node-http.ts';
 import { openaiTextFrames } from '../support/fake-provider.ts';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
 import { rawExchange, statusOf } from '../support/raw-http.ts';
-import { fakeHttp, useCleanups } from '../translation/upstreams.ts';
+import { fakeHttp, onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Issue 13 §2 and §11: no request line or header can take the local server down, slow clients
@@ -15,10 +15,8 @@ import { fakeHttp, useCleanups } from '../translation/upstreams.ts';
 
 useCleanups();
 const sockets: Socket[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.destroy();
-  while (cleanups.length) await cleanups.pop()!();
 });
 
 async function proxy(limits?: Record<string, number>): Promise<Harness> {
@@ -27,7 +25,7 @@ async function proxy(limits?: Record<string, number>): Promise<Harness> {
     { providers: { p1: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: 'env:TEST_KEY' } }, aliases: { alias: { targets: [{ provider: 'p1', model: 'm' }] } } },
     { server: limits ? { limits } : {} },
   );
-  cleanups.push(() => h.close());
+  onCleanup(() => h.close());
   return h;
 }
 

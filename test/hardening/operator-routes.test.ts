@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../functions/config/load.ts';
 import type { Config } from '../../functions/config/schema.ts';
 import { clientKeyRecord, createAuthorize, generateClientKey, staticKeys } from '../../functions/core/client-keys.ts';
@@ -7,6 +7,7 @@ import { movedSecrets } from '../../functions/core/secret-destinations.ts';
 import { openaiTextFrames, startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
 import { rawRequest } from '../support/raw-http.ts';
+import { onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Issue 13 §1 and §3: the operator routes take the operator credential, which client keys never
@@ -14,14 +15,11 @@ import { rawRequest } from '../support/raw-http.ts';
  * server answers only to the host names it was told to, and its admin routes only to JSON.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 async function provider(): Promise<FakeProvider> {
   const p = await startFakeProvider(() => ({ kind: 'sse', frames: openaiTextFrames(['ok']) }));
-  cleanups.push(() => p.close());
+  onCleanup(() => p.close());
   return p;
 }
 
@@ -32,7 +30,7 @@ async function setUp(server: NonNullable<Parameters<typeof startProxy>[1]>['serv
     aliases: { 'default-model': { targets: [{ provider: 'p1', model: 'm1' }] }, other: { targets: [{ provider: 'p1', model: 'm2' }] } },
   };
   const h: Harness = await startProxy(document, { server });
-  cleanups.push(() => h.close());
+  onCleanup(() => h.close());
   return { h, document, p1 };
 }
 

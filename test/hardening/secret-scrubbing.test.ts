@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { envSecrets } from '../../functions/adapters/env-secrets.ts';
 import { ConsoleTelemetry } from '../../functions/adapters/console-telemetry.ts';
 import { validateConfig } from '../../functions/config/load.ts';
@@ -8,6 +8,7 @@ import { systemClock } from '../../functions/core/ports.ts';
 import { scrubSecrets } from '../../functions/dialects/shared/scrub.ts';
 import { startLocalServer, type LocalServer } from '../../functions/local/server.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior } from '../support/fake-provider.ts';
+import { onCleanup, useCleanups } from '../support/cleanups.ts';
 
 /**
  * Issue 13 §7: an upstream that echoes the provider key (or anything key-shaped) in an error body
@@ -18,14 +19,11 @@ import { openaiError, openaiTextFrames, startFakeProvider, type Behavior } from 
 const SECRET = 'plain-looking-secret-value-42';
 const FOREIGN = 'AIzaSyD-0123456789abcdefghijklmnopqrstu and AKIAIOSFODNN7EXAMPLE and sk-ant-api03-ZZZZZZZZZZZZZZZZZZZZZZZZ';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 async function proxyOver(behavior: Behavior): Promise<{ server: LocalServer; lines: string[] }> {
   const upstream = await startFakeProvider(() => behavior);
-  cleanups.push(() => upstream.close());
+  onCleanup(() => upstream.close());
   const validated = validateConfig({
     providers: { p1: { kind: 'openai', baseUrl: upstream.baseUrl, apiKey: 'env:ODD_KEY' } },
     aliases: { alias: { targets: [{ provider: 'p1', model: 'm' }] } },
@@ -39,7 +37,7 @@ async function proxyOver(behavior: Behavior): Promise<{ server: LocalServer; lin
     telemetry: new ConsoleTelemetry({ out: (l) => lines.push(l), err: (l) => lines.push(l) }),
     breakers: new MemoryBreakerStore({ clock: systemClock }),
   });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   return { server, lines };
 }
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { startFakeBedrock, type FakeBedrock, type Frame, type Reply, type SeenBedrockRequest } from '../dialects/bedrock/fake-bedrock.ts';
-import { startFakeProvider, type Behavior, type FakeProvider, type SeenRequest } from '../support/fake-provider.ts';
+import { onCleanup } from '../support/cleanups.ts';
+import type { Behavior } from '../support/fake-provider.ts';
 import { startProxy, type Harness } from '../support/proxy-harness.ts';
 
 /**
@@ -10,25 +11,11 @@ import { startProxy, type Harness } from '../support/proxy-harness.ts';
  * loopback, the proxy in front of them, and the official SDKs as callers.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-
-/** Registers the per-test cleanup hook; call once at the top of a test file. */
-export function useCleanups(): void {
-  afterEach(async () => {
-    while (cleanups.length) await cleanups.pop()!();
-  });
-}
+export { fakeHttp, useCleanups } from '../support/cleanups.ts';
 
 /** The raw text of a recorded SSE fixture of a dialect's unit tests (served as one chunk). */
 export function fixture(dialect: 'anthropic' | 'gemini' | 'openai' | 'openai-responses', name: string): string {
   return readFileSync(new URL(`../dialects/${dialect}/fixtures/${name}.sse`, import.meta.url), 'utf8');
-}
-
-/** An HTTP fake provider (OpenAI, Anthropic or Gemini wire) closed after the test. */
-export async function fakeHttp(script: (request: SeenRequest, index: number) => Behavior): Promise<FakeProvider> {
-  const provider = await startFakeProvider(script);
-  cleanups.push(() => provider.close());
-  return provider;
 }
 
 /** An SSE reply made of a fixture file. */
@@ -39,7 +26,7 @@ export function sseFixture(dialect: 'anthropic' | 'gemini' | 'openai' | 'openai-
 /** A fake Bedrock runtime (HTTP/2, binary event stream) closed after the test. */
 export async function fakeBedrock(script: (request: SeenBedrockRequest, index: number) => Reply): Promise<FakeBedrock> {
   const bedrock = await startFakeBedrock(script);
-  cleanups.push(() => bedrock.close());
+  onCleanup(() => bedrock.close());
   return bedrock;
 }
 
@@ -88,7 +75,7 @@ export async function proxyFor(targets: Target[], policy: Record<string, unknown
     aliases: { alias: { kind, targets: targets.map((t, i) => ({ provider: `p${i + 1}`, model: t.model, ...(t.vectorSpace ? { vectorSpace: t.vectorSpace } : {}) })) } },
     policy: { headerTimeoutMs: 2_000, firstTokenTimeoutMs: 2_000, idleTimeoutMs: 2_000, backoffBaseMs: 1, backoffMaxMs: 2, ...policy },
   });
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }
 

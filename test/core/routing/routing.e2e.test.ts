@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { APIError } from 'openai';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clientKeyRecord, createAuthorize, generateClientKey, staticKeys } from '../../../functions/core/client-keys.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../../support/fake-provider.ts';
 import { ManualClock, recordOf, startProxy, type Harness } from '../../support/proxy-harness.ts';
+import { onCleanup, useCleanups } from '../../support/cleanups.ts';
 
 /**
  * Routing by task and cost end to end: the official SDKs → the local proxy → fake providers on
@@ -11,10 +12,7 @@ import { ManualClock, recordOf, startProxy, type Harness } from '../../support/p
  * dialects, onExceeded route), context windows, affinity.
  */
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+useCleanups();
 
 const ok = (text = 'fine'): Behavior => ({ kind: 'sse', frames: openaiTextFrames(text.split(/(?= )/)) });
 
@@ -22,7 +20,7 @@ async function fakes(n: number, script: (provider: number, i: number) => Behavio
   const out: FakeProvider[] = [];
   for (let p = 0; p < n; p++) {
     const provider = await startFakeProvider((_, i) => script(p, i));
-    cleanups.push(() => provider.close());
+    onCleanup(() => provider.close());
     out.push(provider);
   }
   return out;
@@ -34,7 +32,7 @@ function providers(list: FakeProvider[]) {
 
 async function proxy(document: Record<string, unknown>, options: Parameters<typeof startProxy>[1] = {}): Promise<Harness> {
   const harness = await startProxy({ policy: { headerTimeoutMs: 2_000, firstTokenTimeoutMs: 2_000, idleTimeoutMs: 2_000 }, ...document }, options);
-  cleanups.push(() => harness.close());
+  onCleanup(() => harness.close());
   return harness;
 }
 
@@ -128,7 +126,7 @@ describe('routes and conditions', () => {
     const anonymous = await startProxy(
       { providers: providers(list), aliases: { assistant: { targets: [{ provider: 'p1', model: 'big' }], routes: h.proxy.compiled.config.aliases.assistant!.routes } } },
     );
-    cleanups.push(() => anonymous.close());
+    onCleanup(() => anonymous.close());
     const anon = async (content: unknown, extra: Record<string, unknown> = {}) =>
       (await anonymous.openai.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content }], ...extra } as never).withResponse()).response.headers.get('x-understudy-route');
     expect(await anon('hello', { response_format: { type: 'json_object' } })).toBe('json');
