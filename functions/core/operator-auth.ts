@@ -31,6 +31,18 @@ export interface OperatorRequest {
 export interface OperatorPolicy {
   /** SHA-256 (hex) of the admin key. Absent: loopback only. */
   adminKeyHash?: string;
+  /**
+   * Set when the admin key's hash could not be had (the deployed function: no parameter stored, or
+   * SSM failing): every operator request is refused with this, whatever it carries. Never open.
+   */
+  unavailable?: { status: 403 | 503; message: string };
+}
+
+/** A fixed policy (the local server) or one read when an operator route is asked for (Lambda, from SSM). */
+export type OperatorPolicySource = OperatorPolicy | (() => Promise<OperatorPolicy>);
+
+export async function resolveOperatorPolicy(source: OperatorPolicySource | undefined): Promise<OperatorPolicy> {
+  return typeof source === 'function' ? source() : (source ?? {});
 }
 
 /** `admin-key`: the operator's own choice in everything; `loopback`: anything but re-aiming a secret. */
@@ -60,6 +72,10 @@ export function isLoopbackPeer(address: string | undefined): boolean {
 export function authorizeOperator(request: OperatorRequest, policy: OperatorPolicy, peer: string | undefined): OperatorAccess {
   if (!READ_METHODS.has(request.method) && !isJson(request.headers.get('content-type'))) {
     return refuse(415, 'invalid_request', 'operator requests that change something must be sent as content-type: application/json', 'unsupported_media_type');
+  }
+  if (policy.unavailable) {
+    const { status, message } = policy.unavailable;
+    return status === 503 ? refuse(503, 'api_error', message, 'operator_key_unavailable') : refuse(403, 'permission', message, 'operator_key_missing');
   }
   const expected = policy.adminKeyHash?.toLowerCase();
   if (expected !== undefined) {

@@ -10,7 +10,7 @@ import { HedgeBudget } from './hedge-budget.ts';
 import { streamContinuation } from './stream-continuation.ts';
 import { aliasForResponses } from './responses-targets.ts';
 import { fromWebResponse, jsonResponse, type HeaderReader, type ProxyRequest, type ProxyResponse } from './exchange.ts';
-import { authorizeOperator, type OperatorPolicy } from './operator-auth.ts';
+import { authorizeOperator, resolveOperatorPolicy, type OperatorPolicySource } from './operator-auth.ts';
 import { ConversationKeeper, storeOwner, type ResponseStore } from './response-store.ts';
 import type { AttemptRecord, BreakerStore, Clock, RequestRecord, Telemetry, Upstream } from './ports.ts';
 import { answerResponse, attemptsHeader, errorResponse, renderedError, type RenderedError, streamResponse, type Served } from './respond.ts';
@@ -39,12 +39,19 @@ export interface ProxyDeps {
    * Serve the operator API under `/admin/` (the local server only): breakers and the running
    * config, behind the operator credential (core/operator-auth.ts), never behind a client key.
    */
-  admin?: { config: RunningConfig; operator?: OperatorPolicy };
+  admin?: { config: RunningConfig; operator?: OperatorPolicySource };
   /**
-   * Serve the live status page behind the operator credential: `serve` answers its `paths`
-   * (core/status-route.ts, passed in so bundles that do not serve the page do not carry it).
+   * Serve the live status page: `serve` answers its `paths` (core/status-route.ts, passed in so
+   * bundles that do not serve the page do not carry it), behind the operator credential except the
+   * `open` ones (the page's shell, which carries no data and asks for the key). A policy given as a
+   * function is read only when one of these paths is asked for (Lambda: the admin key hash in SSM).
    */
-  status?: { paths: readonly string[]; serve: (path: string, signal?: AbortSignal) => Promise<Response>; operator?: OperatorPolicy };
+  status?: {
+    paths: readonly string[];
+    open?: readonly string[];
+    serve: (path: string, options: { signal?: AbortSignal; deadline?: number }) => Promise<Response>;
+    operator?: OperatorPolicySource;
+  };
   /**
    * The host names a keyless server answers to besides loopback names (core/host-check.ts).
    * Absent: any well-formed Host (a server with client keys, Lambda).
@@ -117,7 +124,7 @@ export function createProxy(deps: ProxyDeps) {
     if (route === 'healthz') return immediate(jsonResponse(200, { status: 'ok' }));
     if (route === 'admin') {
       // A client key never opens the operator API: it takes the operator credential.
-      const operator = authorizeOperator(request, deps.admin!.operator ?? {}, options.peer);
+      const operator = authorizeOperator(request, await resolveOperatorPolicy(deps.admin!.operator), options.peer);
       if (!operator.ok) return immediate(errorResponse(ingress, operator.error));
       const budgets = () => new Budgets(deps.compiled().config.budgets ?? [], spend).status(deps.clock.now());
       return immediate(await handleAdmin(request, path, { breakers: deps.breakers, config: deps.admin!.config, operator: operator.via, budgets }, ingress));
@@ -149,9 +156,11 @@ export function createProxy(deps: ProxyDeps) {
 
   async function status(request: ProxyRequest, path: string, page: NonNullable<ProxyDeps['status']>, ingress: IngressDialect, options: HandleOptions): Promise<ProxyResponse> {
     if (request.method !== 'GET') return errorResponse(ingress, clientError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use GET`), { allow: 'GET' });
-    const operator = authorizeOperator(request, page.operator ?? {}, options.peer);
-    if (!operator.ok) return errorResponse(ingress, operator.error);
-    return fromWebResponse(await page.serve(path, options.signal));
+    if (!page.open?.includes(path)) {
+      const operator = authorizeOperator(request, await resolveOperatorPolicy(page.operator), options.peer);
+      if (!operator.ok) return errorResponse(ingress, operator.error);
+    }
+    return fromWebResponse(await page.serve(path, { ...(options.signal ? { signal: options.signal } : {}), ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) }));
   }
 
   async function serve(request: ProxyRequest, ingress: IngressDialect, options: HandleOptions, started: number, allowed?: string[], keyId?: string, keyName?: string): Promise<Handled> {

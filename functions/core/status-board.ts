@@ -10,8 +10,24 @@ import type { BreakerStore, Clock, RequestRecord, Telemetry } from './ports.ts';
 export const TRAFFIC_MINUTES = 5;
 const LAST_ATTEMPTS = 25;
 
+/**
+ * Whose view the page shows. The local server is the whole proxy; a Lambda instance is one of many:
+ * its traffic and attempts are its own, while breakers come from the table every instance shares.
+ */
+export interface StatusScope {
+  /** `server`: every request of this proxy; `instance`: only those this Lambda instance served. */
+  view: 'server' | 'instance';
+  /** Since when this view counts (the process's or instance's start). */
+  since: number;
+  /** `memory`: this process's breakers; `table`: the shared DynamoDB table, every target it holds. */
+  breakers: 'memory' | 'table';
+  /** Whether status-page readings can appear (the health checker runs in this process). */
+  statusPages: boolean;
+}
+
 export interface StatusSnapshot {
   now: number;
+  scope: StatusScope;
   aliases: {
     name: string;
     targets: { key: string; position: number; usable: boolean }[];
@@ -30,6 +46,16 @@ export interface StatusSource {
   subscribe(listener: () => void): () => void;
 }
 
+export interface StatusBoardDeps {
+  clock: Clock;
+  /** Where breaker states are read: the process's store, or a reader of the whole table (Lambda). */
+  breakers: Pick<BreakerStore, 'list'>;
+  compiled: () => CompiledConfig;
+  view?: StatusScope['view'];
+  breakersFrom?: StatusScope['breakers'];
+  statusPages?: boolean;
+}
+
 export class StatusBoard implements Telemetry, StatusSource {
   private readonly attempts: StatusSnapshot['attempts'] = [];
   /** minute → alias → target → served requests */
@@ -37,10 +63,12 @@ export class StatusBoard implements Telemetry, StatusSource {
   private readonly listeners = new Set<() => void>();
   private statusPages = new Map<string, StatusPageReading>();
 
-  private readonly deps: { clock: Clock; breakers: BreakerStore; compiled: () => CompiledConfig };
+  private readonly deps: StatusBoardDeps;
+  private readonly scope: StatusScope;
 
-  constructor(deps: { clock: Clock; breakers: BreakerStore; compiled: () => CompiledConfig }) {
+  constructor(deps: StatusBoardDeps) {
     this.deps = deps;
+    this.scope = { view: deps.view ?? 'server', since: deps.clock.now(), breakers: deps.breakersFrom ?? 'memory', statusPages: deps.statusPages ?? true };
   }
 
   request(record: RequestRecord): void {
@@ -112,6 +140,6 @@ export class StatusBoard implements Telemetry, StatusSource {
     }
     const faults = Object.entries(compiled.config.providers).flatMap(([provider, p]) => (p.chaos ? [{ provider, chaos: { ...p.chaos } }] : []));
     const statusPages = [...this.statusPages].map(([provider, r]) => ({ provider, level: r.level, components: r.components }));
-    return { now, aliases, breakers, traffic, attempts: [...this.attempts], faults, statusPages };
+    return { now, scope: this.scope, aliases, breakers, traffic, attempts: [...this.attempts], faults, statusPages };
   }
 }

@@ -20,7 +20,7 @@ import type { StatusPageFetch } from '../core/status-page.ts';
 import { MemoryResponseStore } from '../core/memory-response-store.ts';
 import { fanOutTelemetry } from '../adapters/fan-out-telemetry.ts';
 import { StatusBoard } from '../core/status-board.ts';
-import { handleStatus, STATUS_PATHS } from '../core/status-route.ts';
+import { handleStatus, STATUS_OPEN_PATHS, STATUS_PATHS } from '../core/status-route.ts';
 import { nodeHandler } from './node-http.ts';
 import { MemorySpendStore } from '../core/budgets/memory-spend-store.ts';
 import { SpendLedger } from '../core/budgets/spend-ledger.ts';
@@ -111,7 +111,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     ...(options.random ? { random: options.random } : {}),
     ingress: ingressDialects,
     admin: { config: running, operator },
-    status: { paths: STATUS_PATHS, serve: (path, signal) => handleStatus(path, board.current!, signal), operator },
+    status: { paths: STATUS_PATHS, open: STATUS_OPEN_PATHS, serve: (path, { signal }) => handleStatus(path, board.current!, signal ? { signal } : {}), operator },
     // Without client keys, answer only to the names this server was told to (DNS rebinding).
     ...(options.authorize ? { authorize: options.authorize } : { allowedHosts: hostNames(options) }),
     responseStore: new MemoryResponseStore(clock),
