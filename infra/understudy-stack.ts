@@ -73,6 +73,8 @@ export class UnderstudyStack extends Stack {
       table.grantBreakerAccess(f.role);
       configParameter.grantRead(f.role);
     }
+    // The status page on the function URL lists every target of the table (keys only); the health checker does not.
+    table.grantBreakerListing(this.proxy.function.role);
     new ProviderAccess(this, 'ProviderAccess', {
       keysPath: settings.keysPath,
       bedrock: bedrockModels(deployConfig.config),

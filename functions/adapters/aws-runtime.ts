@@ -15,6 +15,8 @@ import { SsmConfigSource } from './ssm-config-source.ts';
 import { SsmSecrets } from './ssm-secrets.ts';
 import { DynamoSpendStore } from './dynamo-spend-store.ts';
 import { SpendLedger } from '../core/budgets/spend-ledger.ts';
+import type { AwsStatusPage, AwsStatusParts } from './aws-status-page.ts';
+import { fanOutTelemetry } from './fan-out-telemetry.ts';
 
 /** The environment the stack gives both functions (infra/understudy-stack.ts). */
 export interface AwsEnvironment {
@@ -24,6 +26,12 @@ export interface AwsEnvironment {
   UNDERSTUDY_BUNDLED_CONFIG?: string;
   UNDERSTUDY_AUTH_MODE?: string;
   [name: string]: string | undefined;
+}
+
+/** Routes the proxy serves besides inference (the health checker serves none, and its bundle carries none). */
+export interface AwsRoutes {
+  /** The live status page (adapters/aws-status-page.ts), built from this runtime's clients. */
+  statusPage?: (parts: AwsStatusParts) => AwsStatusPage;
 }
 
 /** Test seams: clients pointed at loopback fakes, a fake clock, a recording telemetry. */
@@ -70,7 +78,7 @@ const SHADOW_SETTLE_BOUND_MS = 30_000;
  * created at init — clients, the first SSM read, the route compilation — so the first request
  * after a cold start waits only for what is still in flight.
  */
-export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = {}): AwsRuntime {
+export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = {}, routes: AwsRoutes = {}): AwsRuntime {
   const parameterName = required(env, 'UNDERSTUDY_CONFIG_PARAMETER');
   const bundled = required(env, 'UNDERSTUDY_BUNDLED_CONFIG');
   const table = required(env, 'UNDERSTUDY_BREAKER_TABLE');
@@ -119,6 +127,8 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
     return inForce!;
   };
 
+  const statusPage = routes.statusPage?.({ ssm, dynamo, table, keysPath, clock, telemetry, compiled: current });
+
   const ready = (async () => {
     source = await SsmConfigSource.create({
       client: ssm,
@@ -134,13 +144,14 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
       compiled: current,
       breakers,
       upstream: overrides.upstream ?? httpUpstream,
-      telemetry,
+      telemetry: statusPage ? fanOutTelemetry(telemetry, statusPage.observer) : telemetry,
       clock,
       ...(overrides.random ? { random: overrides.random } : {}),
       ingress: ingressDialects,
       responseStore: new DynamoResponseStore({ client: dynamo, table, clock, telemetry }),
       spend,
       ...(env.UNDERSTUDY_AUTH_MODE === 'aws-iam' ? {} : { authorize: ssmAuthorize({ client: ssm, keysPath, telemetry, clock }) }),
+      ...(statusPage ? { status: statusPage.status } : {}),
     });
   })();
   // Surfaced by the first request that awaits it; never an unhandled rejection at init.

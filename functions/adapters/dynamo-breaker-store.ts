@@ -54,6 +54,8 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
           TableName: this.table,
           FilterExpression: 'sk = :state',
           ProjectionExpression: 'pk',
+          // Said explicitly: the proxy's Scan grant requires it (keys only, infra/constructs/breaker-table.ts).
+          Select: 'SPECIFIC_ATTRIBUTES',
           ExpressionAttributeValues: { ':state': str(STATE_SK) },
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),

@@ -33,6 +33,8 @@ export interface StatusSnapshot {
     targets: { key: string; position: number; usable: boolean }[];
   }[];
   breakers: { target: string; state: string; forced: string; openUntil: number; failures: number; calls: number }[];
+  /** Why `breakers` is empty when it could not be read (the table unreachable). */
+  breakersError?: string;
   /** Served requests per target over the last TRAFFIC_MINUTES minutes, and its share of the alias's. */
   traffic: { alias: string; target: string; served: number; share: number }[];
   attempts: { at: number; alias: string; target: string; outcome: string; status: number; durationMs: number }[];
@@ -119,14 +121,21 @@ export class StatusBoard implements Telemetry, StatusSource {
       const usable = new Set(compiled.aliases.get(name)?.targets.map((t) => t.key));
       return { name, targets: alias.targets.map((t, i) => ({ key: `${t.provider}/${t.model}`, position: i + 1, usable: usable.has(`${t.provider}/${t.model}`) })) };
     });
-    const breakers = (await this.deps.breakers.list()).map((b) => ({
-      target: b.target,
-      state: b.state,
-      forced: b.forced,
-      openUntil: b.openUntil,
-      failures: b.windowFailures,
-      calls: b.windowCalls,
-    }));
+    let breakers: StatusSnapshot['breakers'] = [];
+    let breakersError: string | undefined;
+    try {
+      breakers = (await this.deps.breakers.list()).map((b) => ({
+        target: b.target,
+        state: b.state,
+        forced: b.forced,
+        openUntil: b.openUntil,
+        failures: b.windowFailures,
+        calls: b.windowCalls,
+      }));
+    } catch (error) {
+      // Said on the page rather than drawn as "closed": an unread breaker is not a closed one.
+      breakersError = `the breakers could not be read (${error instanceof Error ? error.name : 'error'}); states are not shown`;
+    }
     const traffic: StatusSnapshot['traffic'] = [];
     const since = Math.floor(now / 60_000) - TRAFFIC_MINUTES;
     for (const { name } of aliases) {
@@ -140,6 +149,6 @@ export class StatusBoard implements Telemetry, StatusSource {
     }
     const faults = Object.entries(compiled.config.providers).flatMap(([provider, p]) => (p.chaos ? [{ provider, chaos: { ...p.chaos } }] : []));
     const statusPages = [...this.statusPages].map(([provider, r]) => ({ provider, level: r.level, components: r.components }));
-    return { now, scope: this.scope, aliases, breakers, traffic, attempts: [...this.attempts], faults, statusPages };
+    return { now, scope: this.scope, aliases, breakers, ...(breakersError ? { breakersError } : {}), traffic, attempts: [...this.attempts], faults, statusPages };
   }
 }

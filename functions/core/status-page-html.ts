@@ -23,6 +23,7 @@ section{margin-bottom:8px}
 table{border-collapse:collapse;width:100%;font-size:.85em}td,th{text-align:left;padding:2px 6px;border-bottom:1px solid #8882}
 td{font-family:ui-monospace,monospace;word-break:break-all}
 .empty{color:var(--muted)}
+.trouble{color:var(--bad)}.trouble:empty{display:none}
 form{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:8px 0}input{flex:1 1 16em;font:inherit;padding:4px}
 [hidden]{display:none!important}
 `;
@@ -44,7 +45,7 @@ function draw() {
     box.dataset.alias = a.name;
     for (const t of a.targets) {
       const b = breakers.get(t.key);
-      const effective = !b ? 'closed' : b.forced === 'auto' ? b.state : b.forced;
+      const effective = !b ? (s.breakersError ? 'unknown' : 'closed') : b.forced === 'auto' ? b.state : b.forced;
       const state = b && b.forced !== 'auto' ? 'forced ' + b.forced : effective;
       const share = s.traffic.find((x) => x.alias === a.name && x.target === t.key);
       const pct = share ? Math.round(share.share * 100) : 0;
@@ -85,6 +86,7 @@ function draw() {
     ? 'Traffic and attempts: this Lambda instance only (one of several, since ' + since + '); breakers: the shared table, every target.'
     : 'Traffic and attempts: this server (since ' + since + '); breakers: ' + (s.scope.breakers === 'table' ? 'the shared table.' : 'this server.');
   el('updated').textContent = 'updated ' + new Date(s.now).toLocaleTimeString();
+  el('trouble').textContent = s.breakersError || '';
 }
 function status(text) { el('link').textContent = text; }
 function ask(message) {
@@ -159,6 +161,7 @@ const BODY = `<!doctype html>
 <form id="login" method="post" hidden><label for="key">Operator (admin) key</label> <input id="key" type="password" autocomplete="off" spellcheck="false" placeholder="usa_…"> <button type="submit">Show status</button></form>
 <p id="why" class="meta" role="status"></p>
 <p id="scope" class="meta"></p>
+<p id="trouble" class="trouble" role="alert"></p>
 <section><h2>Aliases: targets in order, breakers, traffic share (last 5 minutes)</h2><div id="aliases"></div></section>
 <section id="others-box" hidden><h2>Other targets in the breaker table</h2><div id="others"></div></section>
 <section><h2>Last attempts</h2><div id="attempts"></div></section>

@@ -1,6 +1,7 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import middy from '@middy/core';
 import { createAwsRuntime } from '../adapters/aws-runtime.ts';
+import { awsStatusPage } from '../adapters/aws-status-page.ts';
 import { lambdaBody, preludeHeaders, toProxyRequest } from './lambda-http.ts';
 
 /**
@@ -12,7 +13,7 @@ import { lambdaBody, preludeHeaders, toProxyRequest } from './lambda-http.ts';
  */
 
 // Everything that can be prepared per instance starts at init, not on the first request.
-const runtime = createAwsRuntime(process.env);
+const runtime = createAwsRuntime(process.env, {}, { statusPage: awsStatusPage });
 const pending = new WeakMap<object, Promise<void>>();
 /** Each invocation's deadline: the wait for its shadow calls stops there. */
 const deadlines = new WeakMap<object, number>();

@@ -5,8 +5,8 @@ import { Construct } from 'constructs';
 
 /**
  * The only item operations the functions perform: read a breaker state, read a target's window
- * buckets, count outcomes with atomic ADDs and make conditional transitions. Scan is deliberately
- * absent (operators inspect the table with their own credentials).
+ * buckets, count outcomes with atomic ADDs and make conditional transitions. Scan is absent here: only
+ * the proxy's status page lists the table, through grantBreakerListing (keys only).
  */
 export const BREAKER_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'] as const;
 
@@ -31,6 +31,25 @@ export class BreakerTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: RemovalPolicy.DESTROY,
     });
+  }
+
+  /**
+   * The live status page lists every target the table holds a breaker for (the Scan `npm run breakers
+   * -- list --table` makes). The Scan may return the key attributes only (`pk`, `sk`; the request says
+   * `Select: SPECIFIC_ATTRIBUTES`): never a breaker's counters, never a stored Responses conversation.
+   * Each listed breaker is then read by key with the item grant.
+   */
+  grantBreakerListing(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Scan'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk'] },
+          StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
   }
 
   /** Exactly the item actions above, on this table only (no index, no wildcard action). */

@@ -50,8 +50,17 @@ describe('grants', () => {
     );
   });
 
-  it('gives each function exactly the four breaker item actions on the table, and no Scan', () => {
-    const table = all.filter(({ statement }) => list(statement.Action).some((a) => a.startsWith('dynamodb:')));
+  it('gives each function exactly the four breaker item actions on the table; only the proxy may Scan, for keys only', () => {
+    const scans = all.filter(({ statement }) => list(statement.Action).includes('dynamodb:Scan'));
+    expect(scans).toHaveLength(1);
+    expect(scans[0]!.roles).toEqual([expect.stringMatching(/^ProxyRole/)]);
+    expect(list(scans[0]!.statement.Action)).toEqual(['dynamodb:Scan']);
+    expect(scans[0]!.statement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^BreakersTable/), 'Arn'] });
+    expect(scans[0]!.statement.Condition).toEqual({
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk'] },
+      StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    });
+    const table = all.filter(({ statement }) => list(statement.Action).some((a) => a.startsWith('dynamodb:')) && !list(statement.Action).includes('dynamodb:Scan'));
     expect(table).toHaveLength(2);
     for (const { statement, roles } of table) {
       expect(list(statement.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
