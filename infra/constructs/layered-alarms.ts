@@ -135,7 +135,7 @@ export class LayeredAlarms extends Construct {
       }),
       factory.alarm({
         name: 'key-store-degraded',
-        meaning: 'Reading provider keys or client key records from SSM is failing.',
+        meaning: 'Reading provider keys, client key records or the operator key hash from SSM is failing.',
         runbook: 'keyStore',
         metric: count(METRICS.keyStoreDegraded),
         threshold: 1,

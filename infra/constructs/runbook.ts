@@ -33,7 +33,7 @@ export const RUNBOOK = {
   },
   keyStore: {
     heading: 'key-store-degraded',
-    action: 'Cached keys keep serving; a new or rotated key is not seen until SSM answers. Check SSM and KMS errors and throttling in the log.',
+    action: 'Cached keys keep serving; a new or rotated key is not seen until SSM answers (the status page keeps a known admin key hash). Check SSM and KMS errors and throttling in the log.',
   },
   keyMissing: {
     heading: 'key-missing-PROVIDER',
