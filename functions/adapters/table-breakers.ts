@@ -11,7 +11,10 @@ export interface TableBreakersOptions {
   clock?: Clock;
   /** The configured targets in order, with their breaker settings (for the window counts). */
   configured: () => { target: TargetKey; settings?: BreakerSettings }[];
-  /** Snapshots are served from memory this long (default 2 s): one table read however many pages are open. */
+  /**
+   * A read is reused this long (default 500 ms): a burst of snapshots reads the table once. The page
+   * asks every second, so a forced or opened breaker shows within about a second.
+   */
   refreshMs?: number;
   /** The table is scanned for targets at most this often (default 60 s); in between, known targets are read by key. */
   discoverMs?: number;
@@ -43,7 +46,7 @@ export class TableBreakers {
   /** Every breaker: configured targets first (in order), then the table's others, sorted. Rejects when the table cannot be read. */
   list(): Promise<BreakerSnapshot[]> {
     const now = this.clock.now();
-    if (this.cached && now - this.cached.at < (this.options.refreshMs ?? 2_000)) return this.cached.list;
+    if (this.cached && now - this.cached.at < (this.options.refreshMs ?? 500)) return this.cached.list;
     const list = this.read(now);
     this.cached = { at: now, list };
     // A failed read is not served from memory: the next snapshot asks again.
