@@ -1,12 +1,12 @@
 import type { FinishReason, StreamEvent, Usage } from './events.ts';
-import type { AssistantPart } from './request.ts';
+import type { AnswerPart } from './request.ts';
 
 /** A whole answer, aggregated from events, for clients that did not ask for a stream. */
 export interface Answer {
   id?: string;
   /** The upstream model that served the answer, as the provider named it. */
   model?: string;
-  content: AssistantPart[];
+  content: AnswerPart[];
   finishReason: FinishReason;
   stopSequence?: string;
   usage?: Usage;
@@ -15,7 +15,7 @@ export interface Answer {
 /** Folds a stream of events into an Answer. Contiguous deltas of one kind merge into one part. */
 export class AnswerBuilder {
   private readonly answer: Answer = { content: [], finishReason: 'other' };
-  private readonly toolParts = new Map<number, Extract<AssistantPart, { type: 'tool-call' }>>();
+  private readonly toolParts = new Map<number, Extract<AnswerPart, { type: 'tool-call' }>>();
   finished = false;
 
   add(event: StreamEvent): void {

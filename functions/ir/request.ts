@@ -12,6 +12,11 @@ export type DialectName = 'openai' | 'openai-responses' | 'anthropic' | 'bedrock
 export interface TextPart {
   type: 'text';
   text: string;
+  /**
+   * Anthropic citations on an assistant text block of the history (where the text came from in the
+   * documents given): sent back to an Anthropic target as they came; other targets get the text alone.
+   */
+  citations?: Record<string, unknown>[];
 }
 
 export interface ImagePart {
@@ -46,9 +51,49 @@ export interface EncryptedReasoning {
   issuer?: string;
 }
 
-export type UserPart = TextPart | ImagePart;
-export type AssistantPart = TextPart | ToolCallPart | ReasoningPart;
-export type ToolResultPart = TextPart | ImagePart;
+/**
+ * A document the user gives the model: a PDF (bytes, or a URL the provider must fetch), plain text,
+ * content blocks (Anthropic's `content` source), or a file a provider holds (`fileId`, meaningful
+ * only at the provider that issued it). Each target takes the forms it can and refuses the others
+ * (dialects/shared/documents.ts); routing skips a target that cannot take one (core/routing).
+ */
+export interface DocumentPart {
+  type: 'document';
+  source:
+    | { type: 'base64'; mediaType: string; data: string }
+    | { type: 'text'; text: string }
+    | { type: 'url'; url: string }
+    | { type: 'content'; parts: (TextPart | ImagePart)[] }
+    | { type: 'file'; fileId: string; issuer: 'anthropic' | 'openai' };
+  /** Anthropic's `title`, OpenAI's `filename`. */
+  title?: string;
+  /** Anthropic's `context`: what the document is, for the model (not cited). */
+  context?: string;
+  /** The client asked for citations into it (Anthropic only; other targets answer without them). */
+  citations?: boolean;
+}
+
+/**
+ * A content block of one provider's API that the IR does not model (Anthropic's server tool calls
+ * and results, MCP blocks, `search_result`, `container_upload`, block types yet to come), kept as
+ * sent: a target of that provider receives it unchanged. `text` is what a target of another
+ * dialect receives in its place when the block has a faithful text form (a search result);
+ * without it, no other target can serve the request (routing skips them; dialects/shared/documents.ts).
+ */
+export interface OpaquePart {
+  type: 'opaque';
+  /** The dialect whose API defines the block. */
+  dialect: DialectName;
+  block: Record<string, unknown>;
+  text?: string;
+}
+
+export type UserPart = TextPart | ImagePart | DocumentPart | OpaquePart;
+/** What a model's answer holds (ir/answer.ts). */
+export type AnswerPart = TextPart | ToolCallPart | ReasoningPart;
+/** An assistant turn of the history: an answer's parts, and blocks of the client's API kept as sent. */
+export type AssistantPart = AnswerPart | OpaquePart;
+export type ToolResultPart = TextPart | ImagePart | DocumentPart | OpaquePart;
 
 export type Message =
   | { role: 'user'; content: UserPart[] }
@@ -123,6 +168,12 @@ export interface ChatRequest {
   stop?: string[];
   seed?: number;
   tools?: ToolDefinition[];
+  /**
+   * Tools a provider defines and runs itself (Anthropic's web search, code execution, MCP toolsets
+   * …), as the client declared them: a target of that dialect receives them unchanged; no other
+   * target can run them, so routing leaves those targets out (dialects/shared/documents.ts).
+   */
+  providerTools?: { dialect: DialectName; tools: Record<string, unknown>[] };
   toolChoice?: ToolChoice;
   parallelToolCalls?: boolean;
   responseFormat?: ResponseFormat;

@@ -2,6 +2,7 @@ import type { ChatRequest } from '../../ir/request.ts';
 import type { ResolvedTarget } from '../compiled-config.ts';
 import { rendezvousOrder, sessionKey } from './affinity.ts';
 import type { Condition, RoutingContext } from './conditions.ts';
+import { contentRefusal } from '../../dialects/shared/documents.ts';
 import { exceedsWindow } from './context-windows.ts';
 
 /** The name of the alias's own chain. */
@@ -31,6 +32,8 @@ export interface RouteDecision {
   targets: ResolvedTarget[];
   /** Targets left out because the request's estimate exceeds their context window. */
   skippedContext: ResolvedTarget[];
+  /** Targets left out because they cannot take the request's content (a document form, a server tool …), with the reason. */
+  skippedContent: { target: ResolvedTarget; reason: string }[];
 }
 
 export interface RouteRequest {
@@ -67,7 +70,21 @@ export function chooseRoute(routing: AliasRouting, input: RouteRequest): RouteDe
     targets = ordered.filter((t) => !exceedsWindow(estimate, t.contextWindow));
     skippedContext = ordered.filter((t) => exceedsWindow(estimate, t.contextWindow));
   }
-  return { route: chain.name, targets, skippedContext };
+  const skippedContent: RouteDecision['skippedContent'] = [];
+  if (input.context.features.foreignContent) {
+    targets = targets.filter((target) => {
+      const reason = contentRefusal(input.request, receiver(target, input.request));
+      if (reason) skippedContent.push({ target, reason });
+      return reason === undefined;
+    });
+  }
+  return { route: chain.name, targets, skippedContext, skippedContent };
+}
+
+/** The API a target serves this request through: a Responses client reaches a provider's Responses API where it has one (core/responses-targets.ts). */
+function receiver(target: ResolvedTarget, request: ChatRequest): { dialect: ResolvedTarget['dialect']['dialect']; kind: string } {
+  const dialect = request.original?.dialect === 'openai-responses' && target.responses ? target.responses : target.dialect;
+  return { dialect: dialect.dialect, kind: target.provider.kind };
 }
 
 /** Each run of consecutive targets sharing a group, reordered by weighted rendezvous hashing. */

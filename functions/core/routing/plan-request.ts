@@ -18,7 +18,7 @@ export const SESSION_HEADER = 'x-understudy-session';
 export interface RequestPlan {
   route: string;
   targets: ResolvedTarget[];
-  /** `skipped-context` records for the targets whose window the request exceeds. */
+  /** `skipped-context` records for the targets whose window the request exceeds, `skipped-content` for those that cannot take its content. */
   skipped: AttemptRecord[];
   inputTokens: number;
   /** The score, when a route condition read it. */
@@ -61,6 +61,16 @@ export function planRequest(args: { alias: ResolvedAlias; request: ChatRequest; 
     ...(verdict.kind === 'route' ? { forcedRoute: verdict.route } : {}),
   });
   const skipped = decision.skippedContext.map((t): AttemptRecord => ({ target: t.key, provider: t.provider.name, model: t.model, outcome: 'skipped-context', durationMs: 0 }));
+  for (const { target: t } of decision.skippedContent) skipped.push({ target: t.key, provider: t.provider.name, model: t.model, outcome: 'skipped-content', durationMs: 0 });
+  if (decision.targets.length === 0 && decision.skippedContent.length > 0) {
+    // No target can take what the user gave: say what, rather than drop it somewhere.
+    const reasons = decision.skippedContent.map((s) => `${s.target.key}: ${s.reason}`);
+    return {
+      ok: false,
+      route: decision.route,
+      error: clientError(400, 'invalid_request', `no target of route "${decision.route}" can take this request's content (${reasons.join('; ')})`, { code: 'unsupported_content' }),
+    };
+  }
   if (decision.targets.length === 0 && skipped.length > 0) {
     const largest = Math.max(...decision.skippedContext.map((t) => t.contextWindow ?? 0));
     return {

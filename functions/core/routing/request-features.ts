@@ -1,3 +1,4 @@
+import { DOCUMENT_TOKENS } from '../../dialects/shared/token-estimate.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 
 /**
@@ -15,6 +16,11 @@ export interface RequestFeatures {
   /** Tool calls and tool results in the history (an agent loop under way). */
   toolHistory: number;
   images: number;
+  /**
+   * Documents, blocks of one provider's API (opaque parts) and server tools: content some targets
+   * cannot take, so routing asks each target (dialects/shared/documents.ts). False for most requests.
+   */
+  foreignContent: boolean;
   /** The caller asked for JSON (`response_format` json or json_schema). */
   jsonOutput: boolean;
   /** Asked for reasoning (effort or a thinking budget). */
@@ -38,11 +44,15 @@ export const MAX_SCANNED_CHARS = 4_096;
 const TOKENS_PER_MESSAGE = 4;
 const TOKENS_PER_IMAGE = 1_000;
 const TOKENS_PER_TOOL = 16;
+/** A PDF, a document URL or a provider's file: one page's worth (shared/token-estimate.ts says why). */
+const TOKENS_PER_DOCUMENT = DOCUMENT_TOKENS;
 const CHARS_PER_TOKEN = 4;
 
 export function requestFeatures(request: ChatRequest): RequestFeatures {
   let chars = 0;
   let images = 0;
+  let documents = 0;
+  let foreignContent = request.providerTools !== undefined;
   let toolHistory = 0;
   let lastUser: string[] | undefined;
   for (const part of request.system) chars += part.text.length;
@@ -65,6 +75,21 @@ export function requestFeatures(request: ChatRequest): RequestFeatures {
         case 'reasoning':
           chars += part.text.length;
           break;
+        case 'document':
+          foreignContent = true;
+          if (part.source.type === 'text') chars += part.source.text.length;
+          else if (part.source.type !== 'content') documents++;
+          else {
+            for (const p of part.source.parts) {
+              if (p.type === 'text') chars += p.text.length;
+              else images++;
+            }
+          }
+          break;
+        case 'opaque':
+          foreignContent = true;
+          chars += part.text?.length ?? 0;
+          break;
       }
     }
     if (texts && texts.length > 0) lastUser = texts;
@@ -76,11 +101,12 @@ export function requestFeatures(request: ChatRequest): RequestFeatures {
   const whole = lastUser ? (lastUser.length === 1 ? lastUser[0]! : lastUser.join('\n')) : '';
   const format = request.responseFormat?.type;
   return {
-    inputTokens: Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * (request.messages.length + 1) + TOKENS_PER_IMAGE * images + TOKENS_PER_TOOL * tools,
+    inputTokens: Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * (request.messages.length + 1) + TOKENS_PER_IMAGE * images + TOKENS_PER_DOCUMENT * documents + TOKENS_PER_TOOL * tools,
     chars,
     tools,
     toolHistory,
     images,
+    foreignContent,
     jsonOutput: format === 'json' || format === 'json-schema',
     reasoning: request.reasoning !== undefined && request.reasoning.effort !== 'minimal',
     depth: request.messages.length,

@@ -1,4 +1,4 @@
-import type { ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
+import type { DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../ir/request.ts';
 import { foldSystemMessages } from '../shared/system-notes.ts';
 import { toolInput } from './content-blocks.ts';
 import { redactedData } from '../shared/redacted-thinking.ts';
@@ -26,11 +26,55 @@ function image(part: ImagePart): RequestBlock {
     : { type: 'image', source: { type: 'url', url: source.url } };
 }
 
+function text(part: TextPart): RequestBlock {
+  return part.citations ? { type: 'text', text: part.text, citations: part.citations } : { type: 'text', text: part.text };
+}
+
+function documentSource(source: DocumentPart['source']): Record<string, unknown> {
+  switch (source.type) {
+    case 'base64':
+      return { type: 'base64', media_type: source.mediaType, data: source.data };
+    case 'text':
+      return { type: 'text', media_type: 'text/plain', data: source.text };
+    case 'url':
+      return { type: 'url', url: source.url };
+    case 'content':
+      return { type: 'content', content: source.parts.map((p) => (p.type === 'image' ? image(p) : text(p))) };
+    case 'file':
+      return { type: 'file', file_id: source.fileId };
+  }
+}
+
+function document(part: DocumentPart): RequestBlock {
+  return {
+    type: 'document',
+    source: documentSource(part.source),
+    ...(part.title !== undefined ? { title: part.title } : {}),
+    ...(part.context !== undefined ? { context: part.context } : {}),
+    ...(part.citations ? { citations: { enabled: true } } : {}),
+  };
+}
+
+/** A user-side part → its block; undefined for an empty text (Anthropic rejects those). */
+function userBlock(part: UserPart | ToolResultPart): RequestBlock | undefined {
+  switch (part.type) {
+    case 'image':
+      return image(part);
+    case 'document':
+      return document(part);
+    case 'opaque':
+      // Another dialect's block (none today) would go as its text form; routing keeps the others away.
+      return part.dialect === 'anthropic' ? (part.block as RequestBlock) : part.text ? { type: 'text', text: part.text } : undefined;
+    case 'text':
+      return part.text === '' ? undefined : text(part);
+  }
+}
+
 function resultContent(parts: ToolResultPart[]): RequestBlock[] {
   const blocks: RequestBlock[] = [];
   for (const part of parts) {
-    if (part.type === 'image') blocks.push(image(part));
-    else if (part.text !== '') blocks.push({ type: 'text', text: part.text });
+    const block = userBlock(part);
+    if (block) blocks.push(block);
   }
   return blocks;
 }
@@ -49,21 +93,19 @@ function turnOf(message: Message): Turn {
     return { role: 'user', results: [result], blocks: [] };
   }
   if (message.role === 'user') {
-    const blocks: RequestBlock[] = [];
-    for (const part of message.content) {
-      if (part.type === 'image') blocks.push(image(part));
-      // Empty text blocks are rejected by Anthropic.
-      else if (part.text !== '') blocks.push({ type: 'text', text: part.text });
-    }
-    return { role: 'user', results: [], blocks };
+    return { role: 'user', results: [], blocks: resultContent(message.content) };
   }
   // Assistant: thinking first, then text, then tool_use (text after a tool_use is rejected).
   const thinking: RequestBlock[] = [];
-  const text: RequestBlock[] = [];
+  const texts: RequestBlock[] = [];
   const toolUses: RequestBlock[] = [];
   for (const part of message.content) {
     if (part.type === 'text') {
-      if (part.text !== '') text.push({ type: 'text', text: part.text });
+      if (part.text !== '') texts.push(text(part));
+    } else if (part.type === 'opaque') {
+      // Server tool calls and results keep their place among the text (citations point into them).
+      if (part.dialect === 'anthropic') texts.push(part.block as RequestBlock);
+      else if (part.text) texts.push({ type: 'text', text: part.text });
     } else if (part.type === 'tool-call') {
       toolUses.push({ type: 'tool_use', id: part.id, name: part.name, input: toolInput(part.arguments) });
     } else if (part.signature) {
@@ -72,7 +114,7 @@ function turnOf(message: Message): Turn {
       thinking.push(data !== undefined && part.text === '' ? { type: 'redacted_thinking', data } : { type: 'thinking', thinking: part.text, signature: part.signature });
     }
   }
-  return { role: 'assistant', results: [], blocks: [...thinking, ...text, ...toolUses] };
+  return { role: 'assistant', results: [], blocks: [...thinking, ...texts, ...toolUses] };
 }
 
 /**
@@ -110,7 +152,7 @@ export function buildMessages(history: Message[], model: string): AnthropicMessa
   const out: AnthropicMessage[] = turns.map((turn) => ({
     role: turn.role,
     // A merged assistant run keeps the thinking, text, tool_use order across its parts (stable sort).
-    content: turn.role === 'assistant' ? turn.blocks.sort((a, b) => RANK[a.type]! - RANK[b.type]!) : [...turn.results, ...turn.blocks],
+    content: turn.role === 'assistant' ? turn.blocks.sort((a, b) => (RANK[a.type] ?? 1) - (RANK[b.type] ?? 1)) : [...turn.results, ...turn.blocks],
   }));
   const last = out[out.length - 1];
   if (last?.role === 'assistant') {
@@ -121,7 +163,8 @@ export function buildMessages(history: Message[], model: string): AnthropicMessa
   return out;
 }
 
-const RANK: Record<string, number> = { thinking: 0, redacted_thinking: 0, text: 1, tool_use: 2 };
+/** Thinking first, then text and every other block in their order, then tool_use. */
+const RANK: Record<string, number> = { thinking: 0, redacted_thinking: 0, tool_use: 2 };
 
 function trimPrefill(turn: AnthropicMessage): void {
   const block = turn.content[turn.content.length - 1];

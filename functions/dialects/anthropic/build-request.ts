@@ -61,6 +61,8 @@ export function buildAnthropicRequest(request: ChatRequest, model: string): Buil
     ...(tool.description ? { description: tool.description } : {}),
     input_schema: tool.parameters,
   }));
+  // Server tools, as the client declared them (only an Anthropic client declares them).
+  if (request.providerTools?.dialect === 'anthropic') tools.push(...request.providerTools.tools);
   let choice: Record<string, unknown> | undefined;
   const c = request.toolChoice;
   if (tools.length > 0 && c) choice = c.type === 'required' ? { type: 'any' } : c.type === 'tool' ? { type: 'tool', name: c.name } : { type: c.type };

@@ -1,4 +1,4 @@
-import type { AssistantPart } from '../../ir/request.ts';
+import type { AnswerPart } from '../../ir/request.ts';
 import { redactedData } from '../shared/redacted-thinking.ts';
 
 /** An assistant content block as Anthropic's API returns it. */
@@ -25,7 +25,7 @@ export function toolInput(argumentsText: string): Record<string, unknown> {
 }
 
 /** One IR assistant part → its Anthropic block; undefined for an empty text part. */
-export function answerBlock(part: AssistantPart): AnswerBlock | undefined {
+export function answerBlock(part: AnswerPart): AnswerBlock | undefined {
   switch (part.type) {
     case 'text':
       return part.text === '' ? undefined : { type: 'text', text: part.text };

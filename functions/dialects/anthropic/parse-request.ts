@@ -1,7 +1,8 @@
 import { type ClientError, clientError } from '../../ir/client-error.ts';
 import type { ParseResult } from '../../ir/dialect.ts';
 import type { CountRequest } from '../../ir/token-count.ts';
-import type { AssistantPart, ChatRequest, ImagePart, Message, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
+import type { AssistantPart, ChatRequest, DocumentPart, ImagePart, Message, OpaquePart, TextPart, ToolChoice, ToolDefinition, ToolResultPart, UserPart } from '../../ir/request.ts';
+import { PDF, searchResultText } from '../shared/documents.ts';
 import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
@@ -25,7 +26,108 @@ function blocksOf(content: unknown, param: string): Json[] {
 
 function textBlock(block: Json, p: string): TextPart {
   if (typeof block.text !== 'string') throw new BadParam(`${p}.text must be a string`, `${p}.text`);
-  return { type: 'text', text: block.text };
+  const citations = block.citations;
+  if (citations === undefined || citations === null) return { type: 'text', text: block.text };
+  if (!Array.isArray(citations) || !citations.every(isObject)) throw new BadParam(`${p}.citations must be an array of objects`, `${p}.citations`);
+  return citations.length > 0 ? { type: 'text', text: block.text, citations } : { type: 'text', text: block.text };
+}
+
+/**
+ * A block the IR does not model, kept as sent for an Anthropic target (server tool calls and
+ * results, MCP blocks, `container_upload`, an image from the Files API, block types yet to come).
+ */
+function opaqueBlock(block: Json, p: string, text?: string): OpaquePart {
+  if (typeof block.type !== 'string' || block.type === '') throw new BadParam(`${p}.type must be a string`, `${p}.type`);
+  return { type: 'opaque', dialect: 'anthropic', block, ...(text !== undefined ? { text } : {}) };
+}
+
+/** `search_result`: kept as sent for Anthropic, and read as text by other targets. */
+function searchResultBlock(block: Json, p: string): OpaquePart {
+  if (typeof block.source !== 'string') throw new BadParam(`${p}.source must be a string`, `${p}.source`);
+  if (typeof block.title !== 'string') throw new BadParam(`${p}.title must be a string`, `${p}.title`);
+  if (!Array.isArray(block.content)) throw new BadParam(`${p}.content must be an array of text blocks`, `${p}.content`);
+  const texts = block.content.map((item, k) => {
+    if (!isObject(item) || item.type !== 'text') throw new BadParam(`${p}.content[${k}] must be a text block`, `${p}.content[${k}]`);
+    return textBlock(item, `${p}.content[${k}]`).text;
+  });
+  return opaqueBlock(block, p, searchResultText(block.title, block.source, texts));
+}
+
+function optionalText(block: Json, field: string, p: string): string | undefined {
+  const value = block[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new BadParam(`${p}.${field} must be a string`, `${p}.${field}`);
+  return value;
+}
+
+/** `document`: a PDF (bytes or URL), plain text, content blocks, or a Files API file. */
+function documentBlock(block: Json, p: string): DocumentPart {
+  const source = block.source;
+  if (!isObject(source)) throw new BadParam(`${p}.source must be an object`, `${p}.source`);
+  let parsed: DocumentPart['source'];
+  switch (source.type) {
+    case 'base64':
+      if (source.media_type !== PDF) throw new BadParam(`${p}.source.media_type must be "${PDF}" for a base64 document`, `${p}.source.media_type`);
+      if (typeof source.data !== 'string' || source.data === '') throw new BadParam(`${p}.source.data must be a base64 string`, `${p}.source.data`);
+      parsed = { type: 'base64', mediaType: PDF, data: source.data };
+      break;
+    case 'text':
+      if (source.media_type !== undefined && source.media_type !== 'text/plain') throw new BadParam(`${p}.source.media_type must be "text/plain"`, `${p}.source.media_type`);
+      if (typeof source.data !== 'string') throw new BadParam(`${p}.source.data must be a string`, `${p}.source.data`);
+      parsed = { type: 'text', text: source.data };
+      break;
+    case 'url':
+      if (typeof source.url !== 'string' || source.url === '') throw new BadParam(`${p}.source.url must be a string`, `${p}.source.url`);
+      parsed = { type: 'url', url: source.url };
+      break;
+    case 'content':
+      parsed = {
+        type: 'content',
+        parts: blocksOf(source.content, `${p}.source.content`).map((item, k) => {
+          const q = `${p}.source.content[${k}]`;
+          if (item.type === 'text') return textBlock(item, q);
+          if (item.type === 'image') return imageBlock(item, q);
+          throw unsupportedBlock(item, q, 'text, image');
+        }),
+      };
+      break;
+    case 'file':
+      if (typeof source.file_id !== 'string' || source.file_id === '') throw new BadParam(`${p}.source.file_id must be a string`, `${p}.source.file_id`);
+      parsed = { type: 'file', fileId: source.file_id, issuer: 'anthropic' };
+      break;
+    default:
+      throw new BadParam(`${p}.source.type ${JSON.stringify(source.type)} is not supported (base64, text, url, content, file)`, `${p}.source.type`);
+  }
+  const citations = block.citations;
+  if (citations !== undefined && citations !== null && !(isObject(citations) && (citations.enabled === undefined || typeof citations.enabled === 'boolean'))) {
+    throw new BadParam(`${p}.citations must be an object like {"enabled": true}`, `${p}.citations`);
+  }
+  const title = optionalText(block, 'title', p);
+  const context = optionalText(block, 'context', p);
+  return {
+    type: 'document',
+    source: parsed,
+    ...(title !== undefined ? { title } : {}),
+    ...(context !== undefined ? { context } : {}),
+    ...(isObject(citations) && citations.enabled === true ? { citations: true } : {}),
+  };
+}
+
+/** A user-side block other than a tool result: text, image, document, search result, or opaque. */
+function userBlock(block: Json, p: string): UserPart {
+  switch (block.type) {
+    case 'text':
+      return textBlock(block, p);
+    case 'image':
+      // An image from the Files API is meaningful to Anthropic only.
+      return isObject(block.source) && block.source.type === 'file' ? opaqueBlock(block, p) : imageBlock(block, p);
+    case 'document':
+      return documentBlock(block, p);
+    case 'search_result':
+      return searchResultBlock(block, p);
+    default:
+      return opaqueBlock(block, p);
+  }
 }
 
 function imageBlock(block: Json, p: string): ImagePart {
@@ -48,12 +150,7 @@ function unsupportedBlock(block: Json, p: string, allowed: string): BadParam {
 
 function toolResultContent(content: unknown, p: string): ToolResultPart[] {
   if (content === undefined || content === null) return [];
-  return blocksOf(content, `${p}.content`).map((block, k): ToolResultPart => {
-    const q = `${p}.content[${k}]`;
-    if (block.type === 'text') return textBlock(block, q);
-    if (block.type === 'image') return imageBlock(block, q);
-    throw unsupportedBlock(block, q, 'text, image');
-  });
+  return blocksOf(content, `${p}.content`).map((block, k): ToolResultPart => userBlock(block, `${p}.content[${k}]`));
 }
 
 /**
@@ -66,9 +163,7 @@ function userTurn(content: unknown, param: string, toolNames: Map<string, string
   const parts: UserPart[] = [];
   blocksOf(content, param).forEach((block, j) => {
     const p = `${param}[${j}]`;
-    if (block.type === 'text') parts.push(textBlock(block, p));
-    else if (block.type === 'image') parts.push(imageBlock(block, p));
-    else if (block.type === 'tool_result') {
+    if (block.type === 'tool_result') {
       const id = block.tool_use_id;
       if (typeof id !== 'string' || id === '') throw new BadParam(`${p}.tool_use_id must be a string`, `${p}.tool_use_id`);
       if (block.is_error !== undefined && typeof block.is_error !== 'boolean') throw new BadParam(`${p}.is_error must be a boolean`, `${p}.is_error`);
@@ -80,7 +175,7 @@ function userTurn(content: unknown, param: string, toolNames: Map<string, string
         content: toolResultContent(block.content, p),
         ...(block.is_error === true ? { isError: true } : {}),
       });
-    } else throw unsupportedBlock(block, p, 'text, image, tool_result');
+    } else parts.push(userBlock(block, p));
   });
   // A user turn of only tool results has no user message of its own.
   return parts.length > 0 || tools.length === 0 ? [...tools, { role: 'user', content: parts }] : tools;
@@ -113,7 +208,8 @@ function assistantTurn(content: unknown, param: string, toolNames: Map<string, s
         parts.push({ type: 'reasoning', text: '', signature: REDACTED_PREFIX + block.data });
         break;
       default:
-        throw unsupportedBlock(block, p, 'text, tool_use, thinking, redacted_thinking');
+        // Server tool calls and results, MCP blocks, container uploads …: for an Anthropic target as sent.
+        parts.push(opaqueBlock(block, p));
     }
   });
   return { role: 'assistant', content: parts };
@@ -153,28 +249,35 @@ function parseSystem(raw: unknown, param = 'system'): TextPart[] {
   });
 }
 
-function parseTools(raw: unknown): ToolDefinition[] | undefined {
-  if (raw === undefined || raw === null) return undefined;
+/** `tools`: client tools into the IR; server tools (a versioned `type`) kept as sent, for Anthropic targets only. */
+function parseTools(raw: unknown, request: ChatRequest): void {
+  if (raw === undefined || raw === null) return;
   if (!Array.isArray(raw)) throw new BadParam('tools must be an array', 'tools');
-  return raw.map((tool, i): ToolDefinition => {
+  const tools: ToolDefinition[] = [];
+  const server: Json[] = [];
+  raw.forEach((tool, i) => {
     const p = `tools[${i}]`;
     if (!isObject(tool)) throw new BadParam(`${p} must be an object`, p);
-    // Server tools (web_search_…, code_execution_…) have a versioned type and no input_schema.
+    // Server tools (web_search_…, code_execution_…, mcp_toolset …) have a versioned type and no input_schema.
     if (tool.type !== undefined && tool.type !== null && tool.type !== 'custom') {
-      throw new BadParam(`${p}.type ${JSON.stringify(tool.type)} is not supported: only client tools (name, input_schema)`, `${p}.type`);
+      if (typeof tool.type !== 'string' || tool.type === '') throw new BadParam(`${p}.type must be a string`, `${p}.type`);
+      server.push(tool);
+      return;
     }
     if (typeof tool.name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(tool.name)) throw new BadParam(`${p}.name must be 1-128 letters, digits, '_' or '-'`, `${p}.name`);
     if (!isObject(tool.input_schema)) throw new BadParam(`${p}.input_schema must be a JSON Schema object`, `${p}.input_schema`);
     if (tool.description !== undefined && typeof tool.description !== 'string') throw new BadParam(`${p}.description must be a string`, `${p}.description`);
     const strict = tool.strict;
     if (strict !== undefined && typeof strict !== 'boolean') throw new BadParam(`${p}.strict must be a boolean`, `${p}.strict`);
-    return {
+    tools.push({
       name: tool.name,
       ...(typeof tool.description === 'string' ? { description: tool.description } : {}),
       parameters: tool.input_schema,
       ...(strict !== undefined ? { strict } : {}),
-    };
+    });
   });
+  if (tools.length > 0 || server.length === 0) request.tools = tools;
+  if (server.length > 0) request.providerTools = { dialect: 'anthropic', tools: server };
 }
 
 function parseToolChoice(raw: unknown, request: ChatRequest): void {
@@ -239,8 +342,7 @@ function build(body: unknown, count = false): ChatRequest {
   if (topK !== undefined) request.topK = topK;
   const stop = parseStop(body.stop_sequences);
   if (stop) request.stop = stop;
-  const tools = parseTools(body.tools);
-  if (tools) request.tools = tools;
+  parseTools(body.tools, request);
   parseToolChoice(body.tool_choice, request);
 
   const passthrough: Json = {};

@@ -1,8 +1,11 @@
-import type { ContentBlock, ImageFormat, Message, ToolResultContentBlock, ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
+import type { ContentBlock, DocumentFormat, ImageFormat, Message, ToolResultContentBlock, ToolUseBlock } from '@aws-sdk/client-bedrock-runtime';
 import type { Failure } from '../../ir/failure.ts';
 import type { ImagePart, Message as IrMessage, ToolResultPart } from '../../ir/request.ts';
 import { redactedData } from '../shared/redacted-thinking.ts';
 import { foldSystemMessages } from '../shared/system-notes.ts';
+import { BEDROCK_FORMATS, documentName, lowered, partRefusal, type LoweredPart, type NativeDocument, type Place } from '../shared/documents.ts';
+
+const RECEIVER = { dialect: 'bedrock', kind: 'bedrock' } as const;
 
 export type MessagesResult =
   | { ok: true; messages: Message[]; historyToolNames: Set<string> }
@@ -59,14 +62,16 @@ export function buildMessages(history: IrMessage[], options: { replaySignedReaso
 
   for (const message of messages) {
     if (message.role === 'user') {
+      const parts = partsOf(message.content, 'user');
+      if ('failure' in parts) return { ok: false, failure: parts.failure };
       const blocks: ContentBlock[] = [];
-      for (const part of message.content) {
+      for (const [index, part] of parts.entries()) {
         if (part.type === 'text') {
           if (part.text.trim() !== '') blocks.push({ text: part.text });
         } else {
-          const image = imageBlock(part);
-          if ('failure' in image) return { ok: false, failure: image.failure };
-          blocks.push(image);
+          const block = part.type === 'image' ? imageBlock(part) : documentBlock(part, index);
+          if ('failure' in block) return { ok: false, failure: block.failure };
+          blocks.push(block);
         }
       }
       push('user', [], blocks, []);
@@ -85,6 +90,10 @@ export function buildMessages(history: IrMessage[], options: { replaySignedReaso
       for (const part of message.content) {
         if (part.type === 'text') {
           if (part.text.trim() !== '') text.push({ text: part.text });
+        } else if (part.type === 'opaque') {
+          const refusal = partRefusal(part, 'assistant', RECEIVER);
+          if (refusal) return { ok: false, failure: { kind: 'unsupported', message: refusal } };
+          if (part.text?.trim()) text.push({ text: part.text });
         } else if (part.type === 'tool-call') {
           historyToolNames.add(part.name);
           toolUses.push({ toolUse: { toolUseId: part.id, name: part.name, input: toolInput(part.arguments) as NonNullable<ToolUseBlock['input']> } });
@@ -133,14 +142,48 @@ function imageBlock(part: ImagePart): ContentBlock.ImageMember | Unsupported {
   return { image: { format, source: { bytes: new Uint8Array(Buffer.from(part.source.data, 'base64')) } } };
 }
 
-function toolResultContent(parts: ToolResultPart[]): ToolResultContentBlock[] | Unsupported {
+/** A message's parts with documents and opaque blocks lowered (shared/documents.ts), or why Bedrock cannot take one. */
+function partsOf(content: ToolResultPart[], place: Place): LoweredPart[] | Unsupported {
+  const parts = lowered(content, place, RECEIVER);
+  return 'refusal' in parts ? { failure: { kind: 'unsupported', message: parts.refusal } } : parts;
+}
+
+/** A PDF (or another format Converse reads) as a document block: format, a name Bedrock accepts, the bytes. */
+function documentBlock(part: NativeDocument, index: number): ContentBlock.DocumentMember | Unsupported {
+  const source = part.source;
+  const format = source.type === 'base64' ? (BEDROCK_FORMATS[source.mediaType] as DocumentFormat | undefined) : undefined;
+  if (source.type !== 'base64' || !format) {
+    return { failure: { kind: 'unsupported', message: 'Bedrock takes documents only as bytes of a format it reads (pdf, txt, csv, html, md, doc(x), xls(x))' } };
+  }
+  return { document: { format, name: bedrockName(documentName(part, index), index), source: { bytes: new Uint8Array(Buffer.from(source.data, 'base64')) } } };
+}
+
+/**
+ * Converse document names allow letters, digits, single spaces, hyphens, parentheses and square
+ * brackets only: anything else becomes a space (a dot before the extension included).
+ */
+export function bedrockName(name: string, index: number): string {
+  const cleaned = name
+    .replace(/[^A-Za-z0-9\s\-()[\]]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return cleaned === '' ? `document ${index + 1}` : cleaned.slice(0, 200);
+}
+
+function toolResultContent(raw: ToolResultPart[]): ToolResultContentBlock[] | Unsupported {
+  const parts = partsOf(raw, 'tool');
+  if ('failure' in parts) return parts;
   const content: ToolResultContentBlock[] = [];
-  for (const part of parts) {
+  for (const [index, part] of parts.entries()) {
     if (part.type === 'text') content.push({ text: part.text });
-    else {
+    else if (part.type === 'image') {
       const image = imageBlock(part);
       if ('failure' in image) return image;
       content.push({ image: image.image });
+    } else {
+      const document = documentBlock(part, index);
+      if ('failure' in document) return document;
+      content.push({ document: document.document });
     }
   }
   // An empty result (legal in the IR) must still carry one block, above all with status "error".

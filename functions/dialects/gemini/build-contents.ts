@@ -1,6 +1,9 @@
 import type { Failure } from '../../ir/failure.ts';
 import type { ImagePart, Message } from '../../ir/request.ts';
 import { foldSystemMessages } from '../shared/system-notes.ts';
+import { lowered, partRefusal, type NativeDocument } from '../shared/documents.ts';
+
+const RECEIVER = { dialect: 'gemini', kind: 'gemini' } as const;
 import type { GeminiContent, GeminiPart } from './wire-types.ts';
 
 /**
@@ -45,8 +48,10 @@ export function buildContents(history: Message[]): ContentsResult {
 
   for (const message of messages) {
     if (message.role === 'user') {
+      const given = lowered(message.content, 'user', RECEIVER);
+      if ('refusal' in given) return { ok: false, failure: { kind: 'unsupported', message: given.refusal } };
       const parts: GeminiPart[] = [];
-      for (const part of message.content) {
+      for (const part of given) {
         if (part.type === 'text') {
           if (part.text.trim() !== '') parts.push({ text: part.text });
         } else {
@@ -59,10 +64,12 @@ export function buildContents(history: Message[]): ContentsResult {
     } else if (message.role === 'tool') {
       const name = message.toolName ?? namesById.get(message.toolCallId);
       if (!name) return { ok: false, failure: { kind: 'unsupported', message: `Gemini needs the function name of tool result "${message.toolCallId}", and the history does not give it` } };
-      if (message.content.some((part) => part.type === 'image')) {
+      const given = lowered(message.content, 'tool', RECEIVER);
+      if ('refusal' in given) return { ok: false, failure: { kind: 'unsupported', message: given.refusal } };
+      if (given.some((part) => part.type !== 'text')) {
         return { ok: false, failure: { kind: 'unsupported', message: 'Gemini function responses cannot carry images here' } };
       }
-      const text = message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+      const text = given.map((part) => (part.type === 'text' ? part.text : '')).join('');
       // Google's convention: `error` carries a failed call's details, anything else is the output.
       const id = geminiCallId(message.toolCallId);
       push('user', [{ functionResponse: { name, response: message.isError ? { error: text } : { content: text }, ...(id ? { id } : {}) } }], []);
@@ -72,6 +79,10 @@ export function buildContents(history: Message[]): ContentsResult {
       for (const part of message.content) {
         if (part.type === 'text') {
           if (part.text.trim() !== '') text.push({ text: part.text });
+        } else if (part.type === 'opaque') {
+          const refusal = partRefusal(part, 'assistant', RECEIVER);
+          if (refusal) return { ok: false, failure: { kind: 'unsupported', message: refusal } };
+          if (part.text?.trim()) text.push({ text: part.text });
         } else if (part.type === 'tool-call') {
           const id = geminiCallId(part.id);
           calls.push({ functionCall: { name: part.name, args: toolArgs(part.arguments), ...(id ? { id } : {}) }, thoughtSignature: SKIP_THOUGHT_SIGNATURE });
@@ -94,10 +105,13 @@ export function toolArgs(args: string): Record<string, unknown> {
   }
 }
 
-function inlineData(part: ImagePart): GeminiPart | { failure: Failure } {
+/** An image or a PDF as inline bytes. */
+function inlineData(part: ImagePart | NativeDocument): GeminiPart | { failure: Failure } {
   // Gemini fetches only its own file URIs (fileData); arbitrary URLs are not accepted.
-  if (part.source.type === 'url') return { failure: { kind: 'unsupported', message: 'Gemini accepts images only as inline bytes, not as URLs' } };
-  return { inlineData: { mimeType: part.source.mediaType, data: part.source.data } };
+  const source = part.source;
+  if (source.type === 'base64') return { inlineData: { mimeType: source.mediaType, data: source.data } };
+  const message = part.type === 'image' ? 'Gemini accepts images only as inline bytes, not as URLs' : 'Gemini accepts documents only as inline bytes, not as URLs or files';
+  return { failure: { kind: 'unsupported', message } };
 }
 
 /**

@@ -1,8 +1,9 @@
 import { effortFor } from '../shared/reasoning-budget.ts';
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { Failure } from '../../ir/failure.ts';
-import type { ChatRequest, ImagePart, Message, ToolResultPart } from '../../ir/request.ts';
+import type { ChatRequest, ImagePart, Message, ToolResultPart, UserPart } from '../../ir/request.ts';
 import type { Json } from '../shared/request-fields.ts';
+import { documentName, lowered, partRefusal, type LoweredPart, type Place } from '../shared/documents.ts';
 import { mayReceive } from './reasoning-token.ts';
 import { callName, freeformInput, toolChoiceToResponses, toolsToResponses } from './tools.ts';
 
@@ -13,22 +14,40 @@ function imageUrl(part: ImagePart): string {
   return part.source.type === 'url' ? part.source.url : `data:${part.source.mediaType};base64,${part.source.data}`;
 }
 
-function toolOutput(content: ToolResultPart[]): string | Json[] {
-  if (content.every((p) => p.type === 'text')) return content.map((p) => (p as { text: string }).text).join('');
-  return content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text } : { type: 'input_image', image_url: imageUrl(p) }));
+/** A part as a Responses input content part: text, an image, or a file (`input_file`: bytes, URL or OpenAI file id). */
+function inputPart(part: LoweredPart, index: number): Json {
+  if (part.type === 'text') return { type: 'input_text', text: part.text };
+  if (part.type === 'image') return { type: 'input_image', image_url: imageUrl(part) };
+  const source = part.source;
+  if (source.type === 'file') return { type: 'input_file', file_id: source.fileId };
+  if (source.type === 'url') return { type: 'input_file', file_url: source.url };
+  return { type: 'input_file', filename: documentName(part, index), file_data: `data:${source.mediaType};base64,${source.data}` };
 }
 
-/** IR messages → Responses input items; free-form calls become custom tool calls again. */
-function inputItems(request: ChatRequest, provider: string): Json[] {
+/** A user message's or tool output's parts as input content parts, or why this target cannot take one. */
+function inputParts(content: UserPart[], place: Place, to: { dialect: 'openai-responses'; kind: string }): Json[] | string {
+  const parts = lowered(content, place, to);
+  return 'refusal' in parts ? parts.refusal : parts.map(inputPart);
+}
+
+/** A tool output: its text, or content parts when it holds more than text; or why this target cannot take it. */
+function toolOutput(content: ToolResultPart[], kind: string): { output: string | Json[] } | { refusal: string } {
+  if (content.every((p) => p.type === 'text')) return { output: content.map((p) => (p as { text: string }).text).join('') };
+  const parts = inputParts(content, 'tool', { dialect: 'openai-responses', kind });
+  return typeof parts === 'string' ? { refusal: parts } : { output: parts };
+}
+
+/** IR messages → Responses input items (free-form calls become custom tool calls again), or why this target cannot take them. */
+function inputItems(request: ChatRequest, provider: TargetCall['provider']): Json[] | string {
+  const to = { dialect: 'openai-responses' as const, kind: provider.kind };
   const freeform = new Set((request.tools ?? []).filter((t) => t.freeform).map((t) => t.name));
   const freeformCalls = new Set<string>();
   const items: Json[] = [];
   for (const message of request.messages as Message[]) {
     if (message.role === 'user') {
-      items.push({
-        role: 'user',
-        content: message.content.map((p) => (p.type === 'text' ? { type: 'input_text', text: p.text } : { type: 'input_image', image_url: imageUrl(p) })),
-      });
+      const content = inputParts(message.content, 'user', to);
+      if (typeof content === 'string') return content;
+      items.push({ role: 'user', content });
       continue;
     }
     if (message.role === 'system') {
@@ -38,7 +57,9 @@ function inputItems(request: ChatRequest, provider: string): Json[] {
     }
     if (message.role === 'tool') {
       const custom = freeformCalls.has(message.toolCallId);
-      items.push({ type: custom ? 'custom_tool_call_output' : 'function_call_output', call_id: message.toolCallId, output: toolOutput(message.content) });
+      const output = toolOutput(message.content, provider.kind);
+      if ('refusal' in output) return output.refusal;
+      items.push({ type: custom ? 'custom_tool_call_output' : 'function_call_output', call_id: message.toolCallId, output: output.output });
       continue;
     }
     let text = '';
@@ -51,10 +72,16 @@ function inputItems(request: ChatRequest, provider: string): Json[] {
         text += part.text;
         continue;
       }
+      if (part.type === 'opaque') {
+        const refusal = partRefusal(part, 'assistant', to);
+        if (refusal) return refusal;
+        text += part.text ?? '';
+        continue;
+      }
       flush();
       if (part.type === 'reasoning') {
         // Encrypted reasoning goes back only to its issuer; a summary alone cannot be replayed.
-        if (part.encrypted && mayReceive(part.encrypted, provider)) {
+        if (part.encrypted && mayReceive(part.encrypted, provider.name)) {
           items.push({
             type: 'reasoning',
             ...(part.encrypted.itemId ? { id: part.encrypted.itemId } : {}),
@@ -86,8 +113,10 @@ export function buildResponsesRequest(request: ChatRequest, target: TargetCall):
     return { ok: false, failure: { kind: 'unsupported', message: 'the Responses API has no stop sequences', param: 'stop' } };
   }
   const own = request.passthrough?.dialect === 'openai-responses' ? request.passthrough.fields : undefined;
+  const input = inputItems(request, target.provider);
+  if (typeof input === 'string') return { ok: false, failure: { kind: 'unsupported', message: input } };
   const body: Json = own ? { ...own } : { store: false };
-  Object.assign(body, { model: target.model, input: inputItems(request, target.provider.name), stream: true });
+  Object.assign(body, { model: target.model, input, stream: true });
   if (request.system.length > 0) body.instructions = request.system.map((p) => p.text).join('\n\n');
   if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;

@@ -1,5 +1,6 @@
 import type { AssistantPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../ir/request.ts';
 import { imageFromUrl } from '../shared/image-url.ts';
+import { documentFromOpenAiFile } from '../shared/documents.ts';
 import { BadParam, describe, isObject, type Json } from '../shared/request-fields.ts';
 import { readReasoningToken } from './reasoning-token.ts';
 import { irToolName } from './tools.ts';
@@ -62,8 +63,13 @@ function inputParts(content: unknown, param: string): UserPart[] {
         return { type: 'text', text: text(part.text, `${p}.text`) };
       case 'input_image':
         return imagePart(part, p);
+      case 'input_file': {
+        const document = documentFromOpenAiFile({ data: part.file_data, url: part.file_url, id: part.file_id, filename: part.filename });
+        if (typeof document === 'string') throw new BadParam(`${p}: ${document}`, p);
+        return document;
+      }
       default:
-        throw new BadParam(`content part type ${JSON.stringify(part.type)} is not supported here (input_text, input_image)`, `${p}.type`);
+        throw new BadParam(`content part type ${JSON.stringify(part.type)} is not supported here (input_text, input_image, input_file)`, `${p}.type`);
     }
   });
 }

@@ -1,6 +1,6 @@
 import type { Answer } from '../../ir/answer.ts';
 import type { ResponseMeta } from '../../ir/dialect.ts';
-import type { AssistantPart, ToolDefinition } from '../../ir/request.ts';
+import type { AnswerPart, ToolDefinition } from '../../ir/request.ts';
 import type { Json } from '../shared/request-fields.ts';
 import { writeReasoningToken } from './reasoning-token.ts';
 import { callName, freeformInput } from './tools.ts';
@@ -57,7 +57,7 @@ export function outputItems(answer: Pick<Answer, 'content'>, meta: ResponseMeta)
     if (text !== undefined) items.push(messageItem(itemId('msg'), text, 'completed'));
     text = undefined;
   };
-  for (const part of answer.content as AssistantPart[]) {
+  for (const part of answer.content as AnswerPart[]) {
     if (part.type === 'text') {
       text = (text ?? '') + part.text;
       continue;

@@ -4,6 +4,7 @@ import type { Failure } from '../../ir/failure.ts';
 import type { ChatRequest, ImagePart, Message, ToolChoice } from '../../ir/request.ts';
 import { historyToolStandIns } from '../shared/history-tools.ts';
 import { foldSystemMessages } from '../shared/system-notes.ts';
+import { documentName, lowered, partRefusal, type LoweredPart, type NativeDocument, type Receiver } from '../shared/documents.ts';
 
 type Json = Record<string, unknown>;
 
@@ -50,23 +51,45 @@ function imageUrl(part: ImagePart): Json {
   return { type: 'image_url', image_url: { url } };
 }
 
+/**
+ * A PDF as a `file` content part (`file_data` as a data: URL, with a file name), or an OpenAI file by
+ * id; the other document forms never get here (routing and `lowered` keep them away).
+ */
+function filePart(part: NativeDocument, index: number): Json {
+  const source = part.source;
+  if (source.type === 'file') return { type: 'file', file: { file_id: source.fileId } };
+  const data = source.type === 'base64' ? `data:${source.mediaType};base64,${source.data}` : source.url;
+  return { type: 'file', file: { filename: documentName(part, index), file_data: data } };
+}
+
+function contentPart(part: LoweredPart, index: number): Json {
+  if (part.type === 'text') return { type: 'text', text: part.text };
+  return part.type === 'image' ? imageUrl(part) : filePart(part, index);
+}
+
 function joinText(parts: { type: string; text?: string }[]): string {
   return parts.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
 }
 
 /** One IR message → one OpenAI message, or a reason it cannot be expressed. */
-function message(m: Message, toolId: (id: string) => string): Json | string {
+function message(m: Message, toolId: (id: string) => string, to: Receiver): Json | string {
   switch (m.role) {
     case 'user': {
+      const parts = lowered(m.content, 'user', to);
+      if ('refusal' in parts) return parts.refusal;
       // A plain string for a single text: the form every compatible server accepts.
-      const only = m.content[0];
-      if (m.content.length === 0) return { role: 'user', content: '' };
-      if (m.content.length === 1 && only?.type === 'text') return { role: 'user', content: only.text };
-      return { role: 'user', content: m.content.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : imageUrl(p))) };
+      const only = parts[0];
+      if (parts.length === 0) return { role: 'user', content: '' };
+      if (parts.length === 1 && only?.type === 'text') return { role: 'user', content: only.text };
+      return { role: 'user', content: parts.map(contentPart) };
     }
     case 'assistant': {
+      for (const p of m.content) {
+        const refusal = p.type === 'opaque' ? partRefusal(p, 'assistant', to) : undefined;
+        if (refusal) return refusal;
+      }
       // Reasoning is not sent back: OpenAI has no input field for it and DeepSeek rejects one.
-      const text = joinText(m.content.filter((p) => p.type === 'text'));
+      const text = m.content.map((p) => (p.type === 'text' ? p.text : p.type === 'opaque' ? (p.text ?? '') : '')).join('');
       const calls = m.content.flatMap((p) =>
         // Empty arguments (a no-argument call from another provider) become "{}": OpenAI wants JSON.
         p.type === 'tool-call' ? [{ id: toolId(p.id), type: 'function', function: { name: p.name, arguments: p.arguments || '{}' } }] : [],
@@ -79,8 +102,10 @@ function message(m: Message, toolId: (id: string) => string): Json | string {
       // Only reached for OpenAI's own API (others receive it folded): it takes both roles anywhere.
       return { role: m.developer ? 'developer' : 'system', content: joinText(m.content) };
     case 'tool': {
-      if (m.content.some((p) => p.type === 'image')) return 'an image inside a tool result cannot be sent to an OpenAI-style tool message';
-      const text = joinText(m.content);
+      const parts = lowered(m.content, 'tool', to);
+      if ('refusal' in parts) return parts.refusal;
+      if (parts.some((p) => p.type === 'image')) return 'an image inside a tool result cannot be sent to an OpenAI-style tool message';
+      const text = joinText(parts);
       return { role: 'tool', tool_call_id: toolId(m.toolCallId), content: m.isError && text === '' ? 'error' : text };
     }
   }
@@ -109,7 +134,7 @@ export function buildOpenAiRequest(request: ChatRequest, target: TargetCall): Bu
   // Compatible vendors' chat templates often take a single leading system turn: fold the others.
   const history = OPENAI_NATIVE.has(kind) ? request.messages : foldSystemMessages(request.messages);
   for (const m of history) {
-    const built = message(m, toolId);
+    const built = message(m, toolId, { dialect: 'openai', kind });
     if (typeof built === 'string') return { ok: false, failure: { kind: 'unsupported', message: built } };
     messages.push(built);
   }

@@ -12,6 +12,7 @@ import type {
   UserPart,
 } from '../../ir/request.ts';
 import { imageFromUrl } from '../shared/image-url.ts';
+import { documentFromOpenAiFile } from '../shared/documents.ts';
 import { BadParam, describe, isObject, optionalNumber, type Json } from '../shared/request-fields.ts';
 
 /**
@@ -85,7 +86,13 @@ function userParts(content: unknown, param: string): UserPart[] {
       return { type: 'text', text: part.text };
     }
     if (part.type === 'image_url') return imagePart(part, p);
-    throw new BadParam(`content part type ${JSON.stringify(part.type)} is not supported (text and image_url are)`, `${p}.type`);
+    if (part.type === 'file') {
+      const file = isObject(part.file) ? part.file : undefined;
+      const document = file ? documentFromOpenAiFile({ data: file.file_data, id: file.file_id, filename: file.filename }) : 'file must be an object';
+      if (typeof document === 'string') throw new BadParam(`${p}.file: ${document}`, `${p}.file`);
+      return document;
+    }
+    throw new BadParam(`content part type ${JSON.stringify(part.type)} is not supported (text, image_url and file are)`, `${p}.type`);
   });
 }
 

@@ -1,4 +1,4 @@
-import type { ChatRequest } from '../../ir/request.ts';
+import type { ChatRequest, DocumentPart } from '../../ir/request.ts';
 
 /**
  * A cheap token estimate, for when no provider count is at hand: no tokenizer (a real one weighs
@@ -16,6 +16,22 @@ export function estimateTextTokens(text: string): number {
 
 /** Tokens a typical image costs (Anthropic: about width × height / 750; 1092 × 1092 ≈ 1590). */
 const IMAGE_TOKENS = 1600;
+/**
+ * Tokens a PDF, a document URL or a provider's file is taken to cost: the bytes say little (a page
+ * costs 1500–3000 tokens, text and image alike), so one page's worth, an estimate that rather
+ * errs low (routing skips a target for its window only on a sure excess).
+ */
+export const DOCUMENT_TOKENS = 1600;
+
+function documentTokens(part: DocumentPart): number {
+  const source = part.source;
+  if (source.type === 'text') return estimateTextTokens(source.text);
+  if (source.type !== 'content') return DOCUMENT_TOKENS;
+  let tokens = 0;
+  for (const p of source.parts) tokens += p.type === 'text' ? estimateTextTokens(p.text) : IMAGE_TOKENS;
+  return tokens;
+}
+
 /** Role markers and separators around each message. */
 const MESSAGE_OVERHEAD = 4;
 /** The tool-use instructions providers add when tools are offered, and per-tool framing. */
@@ -32,7 +48,9 @@ export function estimateInputTokens(request: ChatRequest): number {
       if (part.type === 'text') tokens += estimateTextTokens(part.text);
       else if (part.type === 'image') tokens += IMAGE_TOKENS;
       else if (part.type === 'tool-call') tokens += TOOL_OVERHEAD + estimateTextTokens(part.name) + estimateTextTokens(part.arguments);
-      else tokens += estimateTextTokens(part.text);
+      else if (part.type === 'reasoning') tokens += estimateTextTokens(part.text);
+      else if (part.type === 'opaque') tokens += estimateTextTokens(part.text ?? JSON.stringify(part.block));
+      else tokens += documentTokens(part);
     }
   }
   const tools = request.tools ?? [];

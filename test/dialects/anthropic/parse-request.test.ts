@@ -159,20 +159,85 @@ describe('anthropicIngress.parseRequest', () => {
     [{ ...base, messages: [{ role: 'developer', content: 'x' }] }, 'messages[0].role'],
     [{ ...base, messages: [{ role: 'user', content: 'x' }, { role: 'system', content: [{ type: 'image' }] }] }, 'messages[1].content[0].type'],
     [{ ...base, messages: [{ role: 'user', content: 42 }] }, 'messages[0].content'],
-    [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].type'],
-    [{ ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'f' } }] }] }, 'messages[0].content[0].source.type'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }, 'messages[0].content[0].source.type'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'text/plain', data: 'aGk=' } }] }] }, 'messages[0].content[0].source.media_type'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', data: 'x' }, citations: 'on' }] }] }, 'messages[0].content[0].citations'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 'search_result', source: 'u', title: 't', content: 'x' }] }] }, 'messages[0].content[0].content'],
+    [{ ...base, messages: [{ role: 'user', content: [{ type: 42 }] }] }, 'messages[0].content[0].type'],
+    [{ ...base, messages: [{ role: 'assistant', content: [{ type: 'text', text: 'x', citations: 'p1' }] }] }, 'messages[0].content[0].citations'],
     [{ ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'n', input: 'x' }] }] }, 'messages[0].content[0].input'],
     [{ ...base, messages: [{ role: 'user', content: [{ type: 'tool_result' }] }] }, 'messages[0].content[0].tool_use_id'],
     [{ ...base, system: 5 }, 'system'],
     [{ ...base, stop_sequences: 'END' }, 'stop_sequences'],
     [{ ...base, tools: [{ name: 'x' }] }, 'tools[0].input_schema'],
-    [{ ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, 'tools[0].type'],
+    [{ ...base, tools: [{ type: 5, name: 'web_search' }] }, 'tools[0].type'],
     [{ ...base, tool_choice: { type: 'function' } }, 'tool_choice.type'],
     [{ ...base, thinking: { type: 'enabled' } }, 'thinking.budget_tokens'],
   ])('rejects %j naming %s', (body, param) => {
     const error = rejected(body);
     expect(error).toMatchObject({ status: 400, type: 'invalid_request', param });
     expect(error.message).toContain(param.split('.').at(-1)!.replace(/\[\d+\]$/, ''));
+  });
+
+  it('reads documents in every source form, with title, context and citations', () => {
+    const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0=' }, title: 'Q3.pdf', context: 'the report', citations: { enabled: true } };
+    const request = parsed({
+      ...base,
+      messages: [
+        {
+          role: 'user',
+          content: [
+            pdf,
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'plain words' } },
+            { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' }, cache_control: { type: 'ephemeral' } },
+            { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'chunk one' }] } },
+            { type: 'document', source: { type: 'file', file_id: 'file_011' } },
+            { type: 'text', text: 'Summarise.' },
+          ],
+        },
+      ],
+    });
+    expect(request.messages[0]).toEqual({
+      role: 'user',
+      content: [
+        { type: 'document', source: { type: 'base64', mediaType: 'application/pdf', data: 'JVBERi0=' }, title: 'Q3.pdf', context: 'the report', citations: true },
+        { type: 'document', source: { type: 'text', text: 'plain words' } },
+        { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } },
+        { type: 'document', source: { type: 'content', parts: [{ type: 'text', text: 'chunk one' }] } },
+        { type: 'document', source: { type: 'file', fileId: 'file_011', issuer: 'anthropic' } },
+        { type: 'text', text: 'Summarise.' },
+      ],
+    });
+  });
+
+  it('keeps blocks the IR does not model as opaque parts (search results with a text form), server tools aside, citations on assistant text', () => {
+    const search = { type: 'search_result', source: 'https://kb/1', title: 'Refunds', content: [{ type: 'text', text: 'Within 30 days.' }], citations: { enabled: true } };
+    const serverUse = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } };
+    const serverResult = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://a', title: 'A', encrypted_content: 'enc' }] };
+    const citations = [{ type: 'web_search_result_location', url: 'https://a', title: 'A', encrypted_index: 'ei', cited_text: 'c' }];
+    const tool = { type: 'web_search_20250305', name: 'web_search', max_uses: 3 };
+    const request = parsed({
+      ...base,
+      tools: [tool],
+      messages: [
+        { role: 'user', content: [search, { type: 'container_upload', file_id: 'file_9' }, { type: 'text', text: 'q' }] },
+        { role: 'assistant', content: [serverUse, serverResult, { type: 'text', text: 'A says c.', citations }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'x', content: [search] }] },
+      ],
+    });
+    expect(request.providerTools).toEqual({ dialect: 'anthropic', tools: [tool] });
+    expect(request.tools).toBeUndefined();
+    expect(request.messages[0]!.content).toEqual([
+      { type: 'opaque', dialect: 'anthropic', block: search, text: 'Search result: Refunds\nSource: https://kb/1\n\nWithin 30 days.' },
+      { type: 'opaque', dialect: 'anthropic', block: { type: 'container_upload', file_id: 'file_9' } },
+      { type: 'text', text: 'q' },
+    ]);
+    expect(request.messages[1]!.content).toEqual([
+      { type: 'opaque', dialect: 'anthropic', block: serverUse },
+      { type: 'opaque', dialect: 'anthropic', block: serverResult },
+      { type: 'text', text: 'A says c.', citations },
+    ]);
+    expect(request.messages[2]).toMatchObject({ role: 'tool', content: [{ type: 'opaque', block: search }] });
   });
 
   it('rejects a body that is not an object', () => {
