@@ -9,6 +9,21 @@ import { anthropicClient, fakeHttp, proxyFor, sseFixture, useCleanups } from './
  */
 useCleanups();
 
+const PDF_DATA = Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64');
+/** Documents in every source form, a search result, and the blocks the IR build gives back without their cache marks. */
+const documents = [
+  { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: PDF_DATA }, title: 'Q3.pdf', context: 'Quarterly report', citations: { enabled: true } },
+  { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Revenue grew 12 %.' }, title: 'Notes', citations: { enabled: true } },
+  { type: 'document', source: { type: 'url', url: 'https://example.com/annex.pdf' } },
+  { type: 'document', source: { type: 'content', content: [{ type: 'text', text: 'Chunk one.' }, { type: 'text', text: 'Chunk two.' }] }, citations: { enabled: true } },
+  { type: 'search_result', source: 'https://kb.example.com/refunds', title: 'Refunds', content: [{ type: 'text', text: 'Within 30 days.' }], citations: { enabled: true } },
+];
+const citedText = {
+  type: 'text',
+  text: 'The report says revenue grew.',
+  citations: [{ type: 'char_location', cited_text: 'Revenue grew', document_index: 1, document_title: 'Notes', start_char_index: 0, end_char_index: 12 }],
+};
+
 const anthropicBody = {
   model: 'alias',
   max_tokens: 2048,
@@ -19,6 +34,7 @@ const anthropicBody = {
   tools: [
     { name: 'Read', description: 'Reads a file', input_schema: { type: 'object', properties: { path: { type: 'string' } } }, cache_control: { type: 'ephemeral' } },
     { name: 'Grep', input_schema: { type: 'object' }, defer_loading: true, eager_input_streaming: true },
+    { type: 'web_search_20250305', name: 'web_search', max_uses: 2, allowed_domains: ['example.com'] },
   ],
   tool_choice: { type: 'auto', disable_parallel_tool_use: false },
   thinking: { type: 'enabled', budget_tokens: 1024 },
@@ -32,6 +48,8 @@ const anthropicBody = {
     {
       role: 'user',
       content: [
+        { ...documents[0], cache_control: { type: 'ephemeral', ttl: '1h' } },
+        ...documents.slice(1),
         { type: 'text', text: 'Read a.ts, please.', cache_control: { type: 'ephemeral' } },
       ],
     },
@@ -40,6 +58,7 @@ const anthropicBody = {
       content: [
         { type: 'thinking', thinking: 'I should read it.', signature: 'EqQBCkYIBxgCKkA-signed' },
         { type: 'redacted_thinking', data: 'EmwKAhgBEgy-redacted' },
+        citedText,
         { type: 'tool_use', id: 'toolu_01', name: 'Read', input: { path: 'a.ts' } },
       ],
     },
@@ -72,7 +91,7 @@ const chatBody = {
 };
 
 describe('a same-API first-party target receives the client body as sent', () => {
-  it('Anthropic Messages: cache_control everywhere (ttl too), tool flags, signed and redacted thinking, context management, unknown fields', async () => {
+  it('Anthropic Messages: cache_control everywhere (ttl too), tool flags, server tools, documents, search results, citations, signed and redacted thinking, context management, unknown fields', async () => {
     const upstream = await fakeHttp(() => sseFixture('anthropic', 'text'));
     const h = await proxyFor([{ kind: 'anthropic', url: upstream.url, model: 'claude-sonnet-4-5' }]);
     const response = await fetch(`${h.proxy.url}/v1/messages`, {
@@ -156,7 +175,10 @@ describe('what is still built from the IR', () => {
       headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify(withoutTools),
     });
-    const sent = upstream.requests[0]!.body as { tools?: { name: string }[] };
+    const sent = upstream.requests[0]!.body as { tools?: { name: string }[]; messages: { content: unknown[] }[] };
     expect(sent.tools?.map((t) => t.name)).toEqual(['Read']);
+    // Documents, the search result and the citations survive the IR build (their cache marks do not).
+    expect(sent.messages[0]!.content).toEqual([...documents, { type: 'text', text: 'Read a.ts, please.' }]);
+    expect(sent.messages[1]!.content).toContainEqual(citedText);
   });
 });

@@ -366,8 +366,8 @@ export function parseAnthropicRequest(body: unknown): ParseResult {
 /**
  * Parses a `POST /v1/messages/count_tokens` body. `model` and `messages` are required (400
  * otherwise); the rest is parsed into the IR when it can be, for targets that count from it
- * (Bedrock) and for the local estimate. A body the IR cannot hold (document blocks, server tools)
- * is still counted by an Anthropic target, which receives the client's own body.
+ * (Bedrock) and for the local estimate. An Anthropic target receives the client's own body, so
+ * whatever the IR holds only as sent (server tools, opaque blocks) is counted there exactly.
  */
 export function parseAnthropicCountRequest(body: unknown, beta: boolean): { ok: true; request: CountRequest } | { ok: false; error: ClientError } {
   if (!isObject(body)) return { ok: false, error: clientError(400, 'invalid_request', 'the request body must be a JSON object') };

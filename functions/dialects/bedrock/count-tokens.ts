@@ -3,6 +3,7 @@ import type { CountRequest, CountResult } from '../../ir/token-count.ts';
 import { buildConverseRequest } from './build-request.ts';
 import { bedrockClient, bedrockSdk } from './client.ts';
 import { classifySendError } from './errors.ts';
+import { contentRefusal } from '../shared/documents.ts';
 
 /**
  * Bedrock's CountTokens API with the Converse form of the request (messages, system, toolConfig,
@@ -12,7 +13,9 @@ import { classifySendError } from './errors.ts';
 export async function countBedrockTokens(request: CountRequest, target: TargetCall, io: ProviderIO): Promise<CountResult> {
   const region = target.provider.region;
   if (!region) return { ok: false, failure: { kind: 'unsupported', message: `provider "${target.provider.name}" has no Bedrock region` } };
-  if (!request.chat) return { ok: false, failure: { kind: 'unsupported', message: 'the request holds content Bedrock cannot count (only Anthropic can)' } };
+  // Server tools and Anthropic-only blocks would be left out of a Converse count: only Anthropic counts those.
+  const refusal = request.chat ? contentRefusal(request.chat, { dialect: 'bedrock', kind: 'bedrock' }) : 'the request holds content Bedrock cannot count (only Anthropic can)';
+  if (!request.chat || refusal) return { ok: false, failure: { kind: 'unsupported', message: refusal ?? '' } };
   const built = buildConverseRequest(request.chat, target.model);
   if (!built.ok) return built;
   const { messages, system, toolConfig, additionalModelRequestFields } = built.request.input;

@@ -56,7 +56,8 @@ export function partRefusal(part: DocumentPart | OpaquePart, place: Place, to: R
     case 'content':
       return undefined;
     case 'file':
-      if (source.issuer === 'anthropic' ? to.dialect === 'anthropic' : to.kind === 'openai' && place !== 'assistant') return undefined;
+      // An OpenAI file: by id in a Chat user message or any Responses input (a Chat tool message is text only).
+      if (source.issuer === 'anthropic' ? to.dialect === 'anthropic' : to.kind === 'openai' && (to.dialect === 'openai-responses' || place === 'user')) return undefined;
       return `document file "${source.fileId}" is held by ${source.issuer === 'anthropic' ? 'Anthropic' : 'OpenAI'}'s file store; ${VENDOR[to.dialect]} (${to.kind}) cannot read it`;
     case 'url':
       if (to.dialect === 'anthropic' || to.dialect === 'openai-responses') return undefined;
