@@ -19,7 +19,8 @@ export default tseslint.config(
   },
   {
     // What the Lambda functions load at start: the config schema (zod, most of the bundle and of a
-    // cold start) only through the lazy full validation of an unsealed document (config/sealed.ts).
+    // cold start) only through the lazy full validation of an unsealed document (config/sealed.ts),
+    // and node:http only as its CommonJS object.
     files: ['functions/core/**', 'functions/dialects/**', 'functions/ir/**', 'functions/adapters/**', 'functions/proxy/**', 'functions/health/**'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -28,6 +29,8 @@ export default tseslint.config(
           patterns: [
             { group: ['**/config/schema.ts', '**/config/load.ts', '**/config/seal.ts', 'zod'], allowTypeImports: true, message: 'the Lambda starts without the schema: use config/resolve.ts, or a type import' },
           ],
+          // An ESM import of node:http(s) loads Node's undici (~70 ms of CPU) at every cold start.
+          paths: ['node:http', 'node:https', 'http', 'https'].map((name) => ({ name, allowTypeImports: true, message: 'use adapters/node-http-modules.ts (an ESM import of node:http loads undici at start), or a type import' })),
         },
       ],
     },

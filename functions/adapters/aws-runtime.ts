@@ -1,11 +1,11 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../config/schema.ts';
 import { systemClock, type BreakerStore, type Clock, type Telemetry, type Upstream } from '../core/ports.ts';
 import { createProxy, type Proxy } from '../core/proxy.ts';
 import { compileConfig, type CompiledConfig } from '../core/compiled-config.ts';
 import { ingressDialects, providerDialects } from '../dialects/registry.ts';
-import { lazyBreakerClient, lazySsmClient } from './aws-sdk-lazy.ts';
+import { lazyBreakerClient } from './aws-sdk-lazy.ts';
+import { AwsJsonClient, SSM_SERVICE, type AwsJsonCalls } from './aws-json-client.ts';
 import { DynamoBreakerStore } from './dynamo-breaker-store.ts';
 import { DynamoResponseStore } from './dynamo-response-store.ts';
 import { EmfTelemetry } from './emf-telemetry.ts';
@@ -36,7 +36,7 @@ export interface AwsRoutes {
 
 /** Test seams: clients pointed at loopback fakes, a fake clock, a recording telemetry. */
 export interface AwsOverrides {
-  ssm?: SSMClient;
+  ssm?: AwsJsonCalls;
   dynamo?: DynamoDBClient;
   upstream?: Upstream;
   clock?: Clock;
@@ -85,9 +85,10 @@ export function createAwsRuntime(env: AwsEnvironment, overrides: AwsOverrides = 
   const keysPath = env.UNDERSTUDY_KEYS_PATH ?? '/understudy/keys';
   const clock = overrides.clock ?? systemClock;
   const telemetry = overrides.telemetry ?? new EmfTelemetry();
-  // Clients are created on first use: the SSM one by the config read this init starts, the
-  // DynamoDB one by the first background read of a breaker view (never on a request's path).
-  const ssm = overrides.ssm ?? lazySsmClient();
+  // Parameter Store through signed JSON calls, not the SDK client: the config and the keys are read
+  // before the first request can be served, so the SDK's import would be paid by every cold start.
+  // The DynamoDB client is created on first use, by the first background read of a breaker view.
+  const ssm = overrides.ssm ?? new AwsJsonClient(SSM_SERVICE, env);
   const secrets = new SsmSecrets({ client: ssm, env, telemetry, clock });
 
   let inForce: CompiledConfig | undefined;

@@ -1,6 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { HeaderReader, Upstream, UpstreamResponse } from '../ir/upstream.ts';
+import { http, https } from './node-http-modules.ts';
+
+// Not an ESM import of node:http: that would load undici at every cold start (node-http-modules.ts).
+const { Agent: HttpAgent, request: httpRequest } = http;
+const { Agent: HttpsAgent, request: httpsRequest } = https;
 
 /**
  * The Upstream port on node:http(s) with keep-alive agents: no fetch, no Web streams, no per-call

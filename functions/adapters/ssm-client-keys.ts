@@ -1,13 +1,14 @@
 import type { HeaderReader } from '../core/exchange.ts';
-import type { Parameter, SSMClient } from '@aws-sdk/client-ssm';
+import type { GetParametersByPathResult, Parameter } from '@aws-sdk/client-ssm';
 import { METRICS } from '../config/metric-names.ts';
-import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
+import type { AwsJsonCalls } from './aws-json-client.ts';
 import { createAuthorize, parseClientKeyRecord, type ClientKeyRecord, type ClientKeyStore, type KeyLookup } from '../core/client-keys.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
 import type { Authorization } from '../core/proxy.ts';
 
 export interface SsmClientKeysOptions {
-  client: ClientSource<SSMClient>;
+  /** Parameter Store: on Lambda a signed call (`AwsJsonClient`), not the SDK client, for the cold start. */
+  client: AwsJsonCalls;
   /** Env UNDERSTUDY_KEYS_PATH, e.g. `/understudy/keys`; records live under `<keysPath>/clients/<id>`. */
   keysPath: string;
   telemetry?: Telemetry;
@@ -73,12 +74,13 @@ export class SsmClientKeys implements ClientKeyStore {
     this.attemptedAt = this.clock.now();
     const parameters: Parameter[] = [];
     try {
-      const [ssm, { GetParametersByPathCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
       let token: string | undefined;
       do {
-        const page = await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: true, MaxResults: 10, NextToken: token }), {
-          abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
-        });
+        const page = await client.call<GetParametersByPathResult>(
+          'GetParametersByPath',
+          { Path: path, Recursive: false, WithDecryption: true, MaxResults: 10, ...(token ? { NextToken: token } : {}) },
+          AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
+        );
         parameters.push(...(page.Parameters ?? []));
         token = page.NextToken;
       } while (token);

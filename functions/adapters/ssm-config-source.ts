@@ -1,13 +1,14 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { GetParameterResult } from '@aws-sdk/client-ssm';
 import type { ConfigResult } from '../config/load.ts';
 import { METRICS } from '../config/metric-names.ts';
 import type { Config } from '../config/schema.ts';
 import { sealOf, unseal } from '../config/sealed.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
-import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
+import type { AwsJsonCalls } from './aws-json-client.ts';
 
 export interface SsmConfigSourceOptions {
-  client: ClientSource<SSMClient>;
+  /** Parameter Store: on Lambda a signed call (`AwsJsonClient`), not the SDK client, for the cold start. */
+  client: AwsJsonCalls;
   /** The String parameter holding the validated config JSON (env UNDERSTUDY_CONFIG_PARAMETER). */
   parameterName: string;
   /**
@@ -102,10 +103,7 @@ export class SsmConfigSource {
     let text: string;
     let version: number | undefined;
     try {
-      const [ssm, { GetParameterCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
-      const out = await ssm.send(new GetParameterCommand({ Name: parameterName }), {
-        abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000),
-      });
+      const out = await client.call<GetParameterResult>('GetParameter', { Name: parameterName }, AbortSignal.timeout(this.options.fetchTimeoutMs ?? 5000));
       text = out.Parameter?.Value ?? '';
       version = out.Parameter?.Version;
     } catch (error) {

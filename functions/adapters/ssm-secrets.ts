@@ -1,11 +1,12 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { GetParameterResult } from '@aws-sdk/client-ssm';
 import { DIMENSIONS, METRICS } from '../config/metric-names.ts';
 import { systemClock, type Clock, type Secrets, type Telemetry } from '../core/ports.ts';
-import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
+import type { AwsJsonCalls } from './aws-json-client.ts';
 import { envSecrets } from './env-secrets.ts';
 
 export interface SsmSecretsOptions {
-  client: ClientSource<SSMClient>;
+  /** Parameter Store: on Lambda a signed call (`AwsJsonClient`), not the SDK client, for the cold start. */
+  client: AwsJsonCalls;
   /** For `env:` references (usually `process.env`). */
   env?: Record<string, string | undefined>;
   telemetry?: Telemetry;
@@ -63,10 +64,7 @@ export class SsmSecrets implements Secrets {
     const { client, telemetry } = this.options;
     const now = this.clock.now();
     try {
-      const [ssm, { GetParameterCommand }] = await Promise.all([clientOf(client), ssmSdk()]);
-      const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), {
-        abortSignal: AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000),
-      });
+      const out = await client.call<GetParameterResult>('GetParameter', { Name: name, WithDecryption: true }, AbortSignal.timeout(this.options.fetchTimeoutMs ?? 3000));
       const value = out.Parameter?.Value?.trim() || undefined;
       this.cache.set(name, { value, until: now + (value ? (this.options.ttlMs ?? 300_000) : (this.options.missingTtlMs ?? 30_000)) });
       if (!value) this.reportMissing(name, 'is empty');

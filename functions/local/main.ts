@@ -120,12 +120,12 @@ async function dynamoBreakers(table: string, telemetry: Telemetry, compiled: () 
 }
 
 async function ssmAdapters(keysPath: string | undefined, telemetry: Telemetry) {
-  const [{ SSMClient }, { SsmSecrets }, { ssmAuthorize }] = await Promise.all([
-    import('@aws-sdk/client-ssm'),
+  const [{ lazySsmCalls }, { SsmSecrets }, { ssmAuthorize }] = await Promise.all([
+    import('../adapters/aws-sdk-lazy.ts'),
     import('../adapters/ssm-secrets.ts'),
     import('../adapters/ssm-client-keys.ts'),
   ]);
-  const client = new SSMClient({});
+  const client = lazySsmCalls();
   return {
     secrets: new SsmSecrets({ client, env: process.env, telemetry }),
     authorize: keysPath ? ssmAuthorize({ client, keysPath, telemetry }) : undefined,

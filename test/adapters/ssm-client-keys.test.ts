@@ -41,7 +41,7 @@ describe('SsmClientKeys', () => {
     expect(stored?.value).not.toContain(key);
     expect(JSON.parse(stored?.value ?? '{}')).toMatchObject({ name: 'team-a', aliases: ['fast', 'cheap'] });
 
-    const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock, telemetry });
+    const authorize = ssmAuthorize({ client: ssm.calls(), keysPath: '/understudy/keys', clock, telemetry });
     expect(await authorize(bearer(key), 'openai')).toEqual({ ok: true, keyId: id, keyName: 'team-a', aliases: ['fast', 'cheap'] });
     expect(ssm.seen('GetParametersByPath').map((c) => c.body)).toEqual([{ Path: '/understudy/keys/clients', Recursive: false, WithDecryption: true, MaxResults: 10 }]);
   });
@@ -49,14 +49,14 @@ describe('SsmClientKeys', () => {
   it('reads every page of a larger key set', async () => {
     const keys: string[] = [];
     for (let i = 0; i < 12; i++) keys.push(await create(`k${i}`));
-    const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock });
+    const authorize = ssmAuthorize({ client: ssm.calls(), keysPath: '/understudy/keys', clock });
     for (const key of keys) expect(await authorize(new Headers({ 'x-api-key': key }), 'anthropic')).toMatchObject({ ok: true });
     expect(ssm.seen('GetParametersByPath')).toHaveLength(2);
   });
 
   it('a wrong key is a 401; guessed ids do not drive SSM calls faster than the miss bound', async () => {
     const key = await create('team-a');
-    const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock });
+    const authorize = ssmAuthorize({ client: ssm.calls(), keysPath: '/understudy/keys', clock });
     expect(await authorize(bearer(`${key.slice(0, -2)}zz`), 'openai')).toMatchObject({ ok: false, error: { status: 401 } });
     for (let i = 0; i < 20; i++) {
       const guess = `us_${i.toString(16).padStart(8, 'a')}_${'A'.repeat(43)}`;
@@ -67,7 +67,7 @@ describe('SsmClientKeys', () => {
 
   it('a key created after the set was loaded works once the miss bound has passed', async () => {
     await create('first');
-    const store = new SsmClientKeys({ client, keysPath: '/understudy/keys', clock, missReloadMs: 10_000 });
+    const store = new SsmClientKeys({ client: ssm.calls(), keysPath: '/understudy/keys', clock, missReloadMs: 10_000 });
     const authorize = createAuthorize(store);
     await store.reload();
     const late = await create('late');
@@ -79,7 +79,7 @@ describe('SsmClientKeys', () => {
   it('a revoked key is refused after the next reload', async () => {
     const key = await create('temp');
     const id = key.split('_')[1] ?? '';
-    const store = new SsmClientKeys({ client, keysPath: '/understudy/keys', clock });
+    const store = new SsmClientKeys({ client: ssm.calls(), keysPath: '/understudy/keys', clock });
     const authorize = createAuthorize(store);
     expect(await authorize(bearer(key), 'openai')).toMatchObject({ ok: true });
     expect(await runKeysCli(['revoke', id], { out: () => {}, err: () => {} }, { client })).toBe(0);
@@ -92,7 +92,7 @@ describe('SsmClientKeys', () => {
   it('SSM down before any set was loaded is a 503, and the next try waits for the miss bound', async () => {
     const key = await create('a');
     ssm.failNext(1, 'error500');
-    const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock, telemetry });
+    const authorize = ssmAuthorize({ client: ssm.calls(), keysPath: '/understudy/keys', clock, telemetry });
     expect(await authorize(bearer(key), 'openai')).toMatchObject({ ok: false, error: { status: 503 } });
     expect(await authorize(bearer(key), 'openai')).toMatchObject({ ok: false, error: { status: 503 } });
     expect(ssm.seen('GetParametersByPath')).toHaveLength(1);
@@ -103,7 +103,7 @@ describe('SsmClientKeys', () => {
 
   it('SSM down after a load keeps serving the loaded set', async () => {
     const key = await create('a');
-    const store = new SsmClientKeys({ client, keysPath: '/understudy/keys', clock, telemetry });
+    const store = new SsmClientKeys({ client: ssm.calls(), keysPath: '/understudy/keys', clock, telemetry });
     const authorize = createAuthorize(store);
     expect(await authorize(bearer(key), 'openai')).toMatchObject({ ok: true });
     clock.advance(61_000);
@@ -116,7 +116,7 @@ describe('SsmClientKeys', () => {
   it('a corrupt record refuses that key only', async () => {
     const good = await create('good');
     ssm.put('/understudy/keys/clients/deadbeef', '{"name":"broken"}', 'SecureString');
-    const authorize = ssmAuthorize({ client, keysPath: '/understudy/keys', clock, telemetry });
+    const authorize = ssmAuthorize({ client: ssm.calls(), keysPath: '/understudy/keys', clock, telemetry });
     expect(await authorize(bearer(good), 'openai')).toMatchObject({ ok: true });
     expect(await authorize(bearer(`us_deadbeef_${'A'.repeat(43)}`), 'openai')).toMatchObject({ ok: false, error: { status: 401 } });
     expect(telemetry.logs.some((l) => l.level === 'error' && l.message.includes('/understudy/keys/clients/deadbeef'))).toBe(true);

@@ -1,4 +1,3 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SsmConfigSource, type SsmConfigSourceOptions } from '../../functions/adapters/ssm-config-source.ts';
 import { validateConfig } from '../../functions/config/load.ts';
@@ -40,7 +39,7 @@ describe('SsmConfigSource', () => {
 
   function options(extra: Partial<SsmConfigSourceOptions> = {}): SsmConfigSourceOptions {
     return {
-      client: new SSMClient({ endpoint: ssm.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 }),
+      client: ssm.calls(),
       parameterName: PARAMETER,
       bundled: JSON.stringify(validated('bundled')),
       telemetry,

@@ -1,4 +1,3 @@
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SsmSecrets } from '../../functions/adapters/ssm-secrets.ts';
 import { METRICS } from '../../functions/config/metric-names.ts';
@@ -18,8 +17,7 @@ describe('SsmSecrets', () => {
     ssm = await new FakeSsm().start();
     telemetry = new RecordingTelemetry();
     clock = new ManualClock({ frozen: true });
-    const client = new SSMClient({ endpoint: ssm.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
-    secrets = new SsmSecrets({ client, env: { OPENAI_KEY: ' env-key ' }, telemetry, clock });
+    secrets = new SsmSecrets({ client: ssm.calls(), env: { OPENAI_KEY: ' env-key ' }, telemetry, clock });
   });
   afterEach(() => ssm.close());
 

@@ -80,7 +80,7 @@ beforeAll(async () => {
 
   runtime = createAwsRuntime(
     { UNDERSTUDY_CONFIG_PARAMETER: PARAMETER, UNDERSTUDY_BUNDLED_CONFIG: JSON.stringify(config), UNDERSTUDY_BREAKER_TABLE: TABLE, UNDERSTUDY_KEYS_PATH: KEYS_PATH },
-    { ssm: new SSMClient({ endpoint: ssm.url, ...aws }), dynamo, telemetry: new RecordingTelemetry(), configTtlMs: 100 },
+    { ssm: ssm.calls(), dynamo, telemetry: new RecordingTelemetry(), configTtlMs: 100 },
   );
   server = createServer(
     nodeHandler(async (request, options) => {

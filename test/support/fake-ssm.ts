@@ -1,5 +1,8 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { AwsJsonClient, SSM_SERVICE } from '../../functions/adapters/aws-json-client.ts';
 
 /** One stored parameter, as the fake keeps it. */
 export interface FakeParameter {
@@ -26,7 +29,9 @@ const ADVANCED_LIMIT = 8192;
  * A Parameter Store on 127.0.0.1 speaking the AWS JSON 1.1 protocol (`x-amz-target: AmazonSSM.X`),
  * enough for a real SSMClient: GetParameter(s), GetParametersByPath, PutParameter, DeleteParameter,
  * with the real error shapes. SecureString values come back as an opaque blob unless the command
- * asks `WithDecryption: true`, so a missing flag shows up as a wrong value in tests.
+ * asks `WithDecryption: true`, so a missing flag shows up as a wrong value in tests. Every request's
+ * Signature V4 is checked with the SDK's own signer against the test credentials (`x` / `y`), so
+ * the proxy's own signed calls (adapters/aws-json-client.ts) are held to what AWS would accept.
  */
 export class FakeSsm {
   readonly commands: SeenCommand[] = [];
@@ -63,6 +68,11 @@ export class FakeSsm {
     this.hanging.clear();
   }
 
+  /** The proxy's own Parameter Store client (as the Lambda composition creates it), pointed here. */
+  calls(options: { maxAttempts?: number } = { maxAttempts: 1 }): AwsJsonClient {
+    return new AwsJsonClient(SSM_SERVICE, { AWS_ENDPOINT_URL_SSM: this.url, ...TEST_ENV }, options);
+  }
+
   /** Seeds or replaces a parameter (bumps its version like PutParameter with Overwrite). */
   put(name: string, value: string, type: FakeParameter['type'] = 'String'): FakeParameter {
     const previous = this.parameters.get(name);
@@ -79,16 +89,19 @@ export class FakeSsm {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const denied = await signatureProblem(req, body);
+    if (denied) return sendError(res, 400, 'InvalidSignatureException', denied);
     const target = String(req.headers['x-amz-target'] ?? '');
     if (req.method !== 'POST' || !target.startsWith('AmazonSSM.')) return sendError(res, 400, 'UnknownOperationException', `unexpected ${req.method} ${target}`);
-    let body: Record<string, unknown>;
+    let input: Record<string, unknown>;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      input = JSON.parse(body || '{}') as Record<string, unknown>;
     } catch {
       return sendError(res, 400, 'SerializationException', 'body is not JSON');
     }
     const operation = target.slice('AmazonSSM.'.length);
-    this.commands.push({ target: operation, body });
+    this.commands.push({ target: operation, body: input });
 
     const fault = this.faults.shift();
     if (fault === 'error500') return sendError(res, 500, 'InternalServerError', 'injected failure');
@@ -101,15 +114,15 @@ export class FakeSsm {
 
     switch (operation) {
       case 'GetParameter':
-        return this.getParameter(res, body);
+        return this.getParameter(res, input);
       case 'GetParameters':
-        return this.getParameters(res, body);
+        return this.getParameters(res, input);
       case 'GetParametersByPath':
-        return this.getParametersByPath(res, body);
+        return this.getParametersByPath(res, input);
       case 'PutParameter':
-        return this.putParameter(res, body);
+        return this.putParameter(res, input);
       case 'DeleteParameter':
-        return this.deleteParameter(res, body);
+        return this.deleteParameter(res, input);
       default:
         return sendError(res, 400, 'UnknownOperationException', `operation ${operation} is not faked`);
     }
@@ -161,6 +174,59 @@ export class FakeSsm {
     if (!this.parameters.delete(name)) return sendError(res, 400, 'ParameterNotFound', `Parameter ${name} not found.`);
     send(res, {});
   }
+}
+
+/** The credentials every test signs with (the SDK clients in tests and `calls()`). */
+export const TEST_CREDENTIALS = { accessKeyId: 'x', secretAccessKey: 'y' };
+const TEST_ENV = { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey };
+
+/** SHA-256 for the SDK's signer, from node:crypto. */
+class Sha256 {
+  private readonly hash: Hash | Hmac;
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.hash.update(bytes(data));
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()));
+  }
+}
+
+function bytes(data: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
+  if (typeof data === 'string') return data;
+  return ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+}
+
+/**
+ * Re-signs the request with `@smithy/signature-v4` (the headers it says it signed, its date and
+ * scope, the test secret) and compares: undefined when the signature is what AWS would compute.
+ */
+async function signatureProblem(req: IncomingMessage, body: string): Promise<string | undefined> {
+  const authorization = String(req.headers.authorization ?? '');
+  const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(authorization);
+  if (!match) return 'missing or malformed SigV4 authorization header';
+  const [, accessKeyId, , region, service, signedNames, signature] = match;
+  if (accessKeyId !== TEST_CREDENTIALS.accessKeyId) return `unknown access key ${accessKeyId}`;
+  const amzDate = String(req.headers['x-amz-date'] ?? '');
+  const headers: Record<string, string> = {};
+  for (const name of signedNames!.split(';')) headers[name] = String(req.headers[name] ?? '');
+  const signer = new SignatureV4({
+    service: service!,
+    region: region!,
+    credentials: { ...TEST_CREDENTIALS, ...(req.headers['x-amz-security-token'] ? { sessionToken: String(req.headers['x-amz-security-token']) } : {}) },
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const expected = await signer.sign(
+    { method: req.method ?? 'POST', protocol: 'http:', hostname: headers.host ?? '', path: url.pathname, query: {}, headers, body },
+    { signingDate },
+  );
+  const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1];
+  return expectedSignature === signature ? undefined : 'The request signature we calculated does not match the signature you provided.';
 }
 
 function render(p: FakeParameter, decrypt: boolean): Record<string, unknown> {
