@@ -1,17 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { CompiledConfig } from '../core/compiled-config.ts';
 import type { Clock, Telemetry } from '../core/ports.ts';
 import type { ProxyDeps } from '../core/proxy.ts';
 import { StatusBoard } from '../core/status-board.ts';
 import { handleStatus, STATUS_OPEN_PATHS, STATUS_PATHS, STATUS_STREAM_MS } from '../core/status-route.ts';
 import type { ClientSource } from './aws-sdk-lazy.ts';
+import type { AwsJsonCalls } from './aws-json-client.ts';
 import { SsmOperatorKey } from './ssm-operator-key.ts';
 import { TableBreakers } from './table-breakers.ts';
 
 /** What the Lambda composition hands the status page: its clients, its table and the config in force. */
 export interface AwsStatusParts {
-  ssm: ClientSource<SSMClient>;
+  ssm: AwsJsonCalls;
   dynamo: ClientSource<DynamoDBClient>;
   table: string;
   keysPath: string;

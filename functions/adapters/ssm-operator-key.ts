@@ -1,11 +1,12 @@
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { GetParameterResult } from '@aws-sdk/client-ssm';
 import { METRICS } from '../config/metric-names.ts';
 import { systemClock, type Clock, type Telemetry } from '../core/ports.ts';
 import type { OperatorPolicy } from '../core/operator-auth.ts';
-import { clientOf, ssmSdk, type ClientSource } from './aws-sdk-lazy.ts';
+import type { AwsJsonCalls } from './aws-json-client.ts';
 
 export interface SsmOperatorKeyOptions {
-  client: ClientSource<SSMClient>;
+  /** Parameter Store: on Lambda a signed call (`AwsJsonClient`), not the SDK client. */
+  client: AwsJsonCalls;
   /** Env UNDERSTUDY_KEYS_PATH; the hash lives under `<keysPath>/operator/admin` (`npm run keys -- admin`). */
   keysPath: string;
   telemetry?: Telemetry;
@@ -53,8 +54,7 @@ export class SsmOperatorKey {
     const { ttlMs = 30_000, retryMs = 10_000, timeoutMs = 3_000, telemetry } = this.options;
     const now = this.clock.now();
     try {
-      const [ssm, { GetParameterCommand }] = await Promise.all([clientOf(this.options.client), ssmSdk()]);
-      const result = await ssm.send(new GetParameterCommand({ Name: this.parameter, WithDecryption: true }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+      const result = await this.options.client.call<GetParameterResult>('GetParameter', { Name: this.parameter, WithDecryption: true }, AbortSignal.timeout(timeoutMs));
       const hash = parseHash(result.Parameter?.Value);
       if (!hash) return this.keep({ unavailable: { status: 403, message: `the operator key parameter ${this.parameter} holds no key hash: store one with \`npm run keys -- admin\`` } }, now + retryMs);
       return this.keep({ adminKeyHash: hash }, now + ttlMs);

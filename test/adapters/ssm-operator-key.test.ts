@@ -21,7 +21,7 @@ describe('SsmOperatorKey', () => {
     client = new SSMClient({ endpoint: ssm.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
     clock = new ManualClock({ frozen: true });
     telemetry = new RecordingTelemetry();
-    operatorKey = new SsmOperatorKey({ client, keysPath: '/understudy/keys', clock, telemetry, ttlMs: 30_000, retryMs: 10_000 });
+    operatorKey = new SsmOperatorKey({ client: ssm.calls(), keysPath: '/understudy/keys', clock, telemetry, ttlMs: 30_000, retryMs: 10_000 });
   });
   afterEach(() => ssm.close());
 
@@ -77,7 +77,7 @@ describe('SsmOperatorKey', () => {
     expect(authorizeOperator(get(key), await operatorKey.current(), undefined).ok).toBe(true);
     expect(telemetry.metrics.some((m) => m.name === METRICS.keyStoreDegraded)).toBe(true);
 
-    const fresh = new SsmOperatorKey({ client, keysPath: '/understudy/keys', clock });
+    const fresh = new SsmOperatorKey({ client: ssm.calls(), keysPath: '/understudy/keys', clock });
     ssm.failNext(1, 'error500');
     expect(authorizeOperator(get(key), await fresh.current(), undefined)).toMatchObject({ ok: false, error: { status: 503, code: 'operator_key_unavailable' } });
   });
