@@ -76,7 +76,7 @@ describe('grants', () => {
     for (const { statement } of reads) expect(text(statement.Resource)).toMatch(/:parameter\$\{ConfigParameter[0-9A-F]+\}$/);
   });
 
-  it('lets both roles read the keys path and decrypt only through SSM in this region', () => {
+  it('lets both roles read the keys path (the operator key hash, <keysPath>/operator/admin, included) and decrypt only through SSM in this region', () => {
     const keys = all.filter(({ statement }) => list(statement.Action).includes('ssm:GetParametersByPath'));
     expect(keys).toHaveLength(1);
     expect(keys[0]!.roles).toHaveLength(2);
@@ -85,6 +85,11 @@ describe('grants', () => {
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/understudy/keys',
       'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/understudy/keys/*',
     ]);
+    // The deployed status page reads the operator key's hash there (adapters/ssm-operator-key.ts).
+    const admin = 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/understudy/keys/operator/admin';
+    const covers = (pattern: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(admin);
+    expect(list(keys[0]!.statement.Resource).map(text).some(covers)).toBe(true);
+    expect(keys[0]!.roles).toContainEqual(expect.stringMatching(/^ProxyRole/));
     const kms = all.find(({ statement }) => list(statement.Action).includes('kms:Decrypt'))!;
     expect(kms.statement.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['ssm.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } });
   });
