@@ -38,7 +38,7 @@ let last, offset = 0, stream, retry;
 let key = sessionStorage.getItem(STORED) || '';
 function countdown(until) { const s = Math.ceil((until - (Date.now() - offset)) / 1000); return s > 0 ? 'reopens in ' + s + ' s' : ''; }
 function draw() {
-  const s = last; if (!s) return;
+  const s = last; el('board').hidden = !s; if (!s) return;
   const breakers = new Map(s.breakers.map((b) => [b.target, b]));
   el('aliases').replaceChildren(...s.aliases.map((a) => {
     const box = $('div', { className: 'alias' }, $('strong', { textContent: a.name }));
@@ -112,7 +112,7 @@ async function connect() {
   if (response.status === 401 || response.status === 403) {
     const body = await response.json().catch(() => ({}));
     const message = (body.error && body.error.message) || 'this page needs the operator (admin) key';
-    if (response.status === 401) { key = ''; sessionStorage.removeItem(STORED); ask(message); status('locked'); }
+    if (response.status === 401) { key = ''; sessionStorage.removeItem(STORED); last = undefined; draw(); ask(message); status('locked'); }
     else { el('why').textContent = message; status('refused'); later(30000); }
     return;
   }
@@ -147,7 +147,7 @@ el('login').addEventListener('submit', (e) => {
   if (key) sessionStorage.setItem(STORED, key);
   connect();
 });
-el('forget').addEventListener('click', () => { key = ''; sessionStorage.removeItem(STORED); stop(); last = undefined; ['aliases', 'others', 'attempts', 'faults', 'pages'].forEach((id) => el(id).replaceChildren()); ask(''); status('locked'); });
+el('forget').addEventListener('click', () => { key = ''; sessionStorage.removeItem(STORED); stop(); last = undefined; ['aliases', 'others', 'attempts', 'faults', 'pages', 'scope', 'updated'].forEach((id) => el(id).replaceChildren()); draw(); ask(''); status('locked'); });
 // A hidden tab holds no stream open: on Lambda every open stream is a running invocation.
 document.addEventListener('visibilitychange', () => { if (document.hidden) { stop(); status('paused'); } else connect(); });
 setInterval(draw, 1000);
@@ -162,11 +162,13 @@ const BODY = `<!doctype html>
 <p id="why" class="meta" role="status"></p>
 <p id="scope" class="meta"></p>
 <p id="trouble" class="trouble" role="alert"></p>
+<main id="board" hidden>
 <section><h2>Aliases: targets in order, breakers, traffic share (last 5 minutes)</h2><div id="aliases"></div></section>
 <section id="others-box" hidden><h2>Other targets in the breaker table</h2><div id="others"></div></section>
 <section><h2>Last attempts</h2><div id="attempts"></div></section>
 <section><h2>Faults injected</h2><div id="faults"></div></section>
 <section><h2>Provider status pages</h2><div id="pages"></div></section>
+</main>
 <script>${SCRIPT}</script></body></html>`;
 
 const hash = (text: string) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

@@ -123,6 +123,7 @@ describe('the live status page behind an admin key (as on the function URL)', ()
     // The page holds no data: it asks.
     await page.waitForSelector('#login:not([hidden])');
     expect(await page.$('[data-alias]')).toBeNull();
+    expect(await page.$('#board[hidden]')).not.toBeNull();
     expect(await page.$eval('#why', (e) => e.textContent)).toContain('admin');
 
     await page.type('#key', generateAdminKey());
@@ -159,6 +160,7 @@ describe('the live status page behind an admin key (as on the function URL)', ()
     await page.click('#forget');
     await page.waitForSelector('#login:not([hidden])');
     expect(await page.$('[data-alias]')).toBeNull();
+    expect(await page.$('#board[hidden]')).not.toBeNull();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await page.close();
   });
