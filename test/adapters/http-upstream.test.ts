@@ -86,6 +86,42 @@ describe('httpUpstream', () => {
     expect(opened - before).toBe(1);
   });
 
+  it('gives the connection back to the pool when a body released mid-read ends', async () => {
+    // A server of its own, so that no other test's pooled connection can serve the second call.
+    let connects = 0;
+    let letGo: (() => void) | undefined;
+    let finished!: () => void;
+    const served = new Promise<void>((resolve) => (finished = resolve));
+    const held = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      // The first call's rest comes when the test lets it go; later calls get it at once.
+      if (letGo) return void res.end('data: rest\n\n');
+      new Promise<void>((resolve) => (letGo = resolve)).then(() => res.end('data: rest\n\n', finished));
+    });
+    held.on('connection', () => connects++);
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}/held`;
+    try {
+      const response = await httpUpstream({ method: 'GET', url, headers: {}, signal: new AbortController().signal });
+      const chunks = response.body[Symbol.asyncIterator]();
+      expect(Buffer.from((await chunks.next()).value as Uint8Array).toString()).toContain('first');
+      // The reader stops before the end (a parser that saw its terminal event): the rest is drained, not read.
+      await chunks.return?.();
+      letGo?.();
+      await served;
+      // Well within the drain bound (1 s), after which an undrained socket would be destroyed instead.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = await httpUpstream({ method: 'GET', url, headers: {}, signal: new AbortController().signal });
+      for await (const chunk of again.body) void chunk;
+      expect(connects).toBe(1);
+    } finally {
+      held.closeAllConnections();
+      await new Promise((resolve) => held.close(resolve));
+    }
+  });
+
   it('refuses a redirect instead of following it', async () => {
     await expect(httpUpstream({ method: 'GET', url: `${base}/redirect`, headers: {}, signal: new AbortController().signal })).rejects.toMatchObject({ code: 'EREDIRECT' });
   });
