@@ -1,4 +1,4 @@
-import { boundedForLog, boundedText, MAX_LOGGED_MESSAGE_CHARS } from '../core/log-bounds.ts';
+import { boundedForLog, boundedText, exceedsLogBounds, MAX_LOGGED_MESSAGE_CHARS } from '../core/log-bounds.ts';
 import type { RequestRecord, Telemetry } from '../core/ports.ts';
 
 /**
@@ -7,25 +7,30 @@ import type { RequestRecord, Telemetry } from '../core/ports.ts';
  */
 export class ConsoleTelemetry implements Telemetry {
   readonly metrics = new Map<string, number>();
-  private readonly out: (line: string) => void;
-  private readonly err: (line: string) => void;
+  /** Undefined when quiet: no line is even built. */
+  private readonly out: ((line: string) => void) | undefined;
+  private readonly err: ((line: string) => void) | undefined;
 
   constructor(options: { quiet?: boolean; out?: (line: string) => void; err?: (line: string) => void } = {}) {
-    const silent = () => {};
-    this.out = options.quiet ? silent : (options.out ?? ((line) => process.stdout.write(line + '\n')));
-    this.err = options.quiet ? silent : (options.err ?? ((line) => process.stderr.write(line + '\n')));
+    this.out = options.quiet ? undefined : (options.out ?? ((line) => process.stdout.write(line + '\n')));
+    this.err = options.quiet ? undefined : (options.err ?? ((line) => process.stderr.write(line + '\n')));
   }
 
   request(record: RequestRecord): void {
-    this.out(JSON.stringify({ level: 'info', msg: 'request', time: new Date().toISOString(), ...boundedForLog(record) }));
+    if (!this.out) return;
+    // The record is serialized here and now: when nothing in it needs cutting, no copy is made.
+    const fields = exceedsLogBounds(record) ? boundedForLog(record) : record;
+    this.out(JSON.stringify({ level: 'info', msg: 'request', time: new Date().toISOString(), ...fields }));
   }
 
   metric(name: string, value: number, dimensions: Record<string, string> = {}): void {
-    const key = [name, ...Object.entries(dimensions).map(([k, v]) => `${k}=${v}`)].join('|');
+    let key = name;
+    for (const dimension in dimensions) key += `|${dimension}=${dimensions[dimension]}`;
     this.metrics.set(key, (this.metrics.get(key) ?? 0) + value);
   }
 
   log(level: 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
+    if (!this.err) return;
     this.err(JSON.stringify({ level, msg: boundedText(message, MAX_LOGGED_MESSAGE_CHARS), ...boundedForLog(fields) }));
   }
 }

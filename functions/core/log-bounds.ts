@@ -16,13 +16,36 @@ export function boundedText(value: string, max = MAX_LOGGED_CHARS): string {
   return value.length <= max ? value : `${value.slice(0, max)}…(${value.length - max} more)`;
 }
 
+/** Items kept of one logged array. */
+const MAX_LOGGED_ITEMS = 50;
+
 /** A copy of `value` with every string in it bounded (records, log fields). */
 export function boundedForLog<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return boundedText(value) as T;
   if (typeof value !== 'object' || value === null) return value;
   if (depth >= MAX_LOGGED_DEPTH) return '(nested too deep to log)' as T;
-  if (Array.isArray(value)) return value.slice(0, 50).map((item: unknown) => boundedForLog(item, depth + 1)) as T;
+  if (Array.isArray(value)) return value.slice(0, MAX_LOGGED_ITEMS).map((item: unknown) => boundedForLog(item, depth + 1)) as T;
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) out[boundedText(key)] = boundedForLog(field, depth + 1);
+  for (const key in value) if (Object.hasOwn(value, key)) out[boundedText(key)] = boundedForLog((value as Record<string, unknown>)[key], depth + 1);
   return out as T;
+}
+
+/**
+ * Whether boundedForLog would change anything in `value`. A log line serialized at once can then
+ * skip the copy when (as nearly always) every string is already short.
+ */
+export function exceedsLogBounds(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.length > MAX_LOGGED_CHARS;
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth >= MAX_LOGGED_DEPTH) return true;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LOGGED_ITEMS) return true;
+    for (const item of value) if (exceedsLogBounds(item, depth + 1)) return true;
+    return false;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (key.length > MAX_LOGGED_CHARS || exceedsLogBounds((value as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
 }

@@ -59,9 +59,14 @@ export interface StatusBoardDeps {
 }
 
 export class StatusBoard implements Telemetry, StatusSource {
-  private readonly attempts: StatusSnapshot['attempts'] = [];
+  /** The last LAST_ATTEMPTS attempts, a ring: `next` is where the next one goes (the oldest). */
+  private readonly attempts: StatusSnapshot['attempts'][number][] = [];
+  private next = 0;
   /** minute → alias → target → served requests */
   private readonly served = new Map<number, Map<string, Map<string, number>>>();
+  /** The minute requests are being counted in, and its map: the older minutes are pruned when it changes. */
+  private minute = -1;
+  private thisMinute = new Map<string, Map<string, number>>();
   private readonly listeners = new Set<() => void>();
   private statusPages = new Map<string, StatusPageReading>();
 
@@ -76,20 +81,34 @@ export class StatusBoard implements Telemetry, StatusSource {
   request(record: RequestRecord): void {
     const now = this.deps.clock.now();
     for (const attempt of record.attempts) {
-      this.attempts.unshift({ at: now, alias: record.alias, target: attempt.target, outcome: attempt.outcome, status: record.status, durationMs: attempt.durationMs });
+      this.attempts[this.next] = { at: now, alias: record.alias, target: attempt.target, outcome: attempt.outcome, status: record.status, durationMs: attempt.durationMs };
+      this.next = (this.next + 1) % LAST_ATTEMPTS;
     }
-    this.attempts.length = Math.min(this.attempts.length, LAST_ATTEMPTS);
     if (record.servedBy) {
       const minute = Math.floor(now / 60_000);
-      const byAlias = this.served.get(minute) ?? new Map<string, Map<string, number>>();
-      const byTarget = byAlias.get(record.alias) ?? new Map<string, number>();
+      if (minute !== this.minute) this.turnMinute(minute);
+      let byTarget = this.thisMinute.get(record.alias);
+      if (!byTarget) this.thisMinute.set(record.alias, (byTarget = new Map<string, number>()));
       const target = `${record.servedBy.provider}/${record.servedBy.model}`;
       byTarget.set(target, (byTarget.get(target) ?? 0) + 1);
-      byAlias.set(record.alias, byTarget);
-      this.served.set(minute, byAlias);
-      for (const old of this.served.keys()) if (old <= minute - TRAFFIC_MINUTES) this.served.delete(old);
     }
     this.changed();
+  }
+
+  /** A new minute (or a clock set back): count into its map, forget minutes out of the window. */
+  private turnMinute(minute: number): void {
+    this.minute = minute;
+    let byAlias = this.served.get(minute);
+    if (!byAlias) this.served.set(minute, (byAlias = new Map<string, Map<string, number>>()));
+    this.thisMinute = byAlias;
+    for (const old of this.served.keys()) if (old <= minute - TRAFFIC_MINUTES) this.served.delete(old);
+  }
+
+  /** The remembered attempts, newest first. */
+  private lastAttempts(): StatusSnapshot['attempts'] {
+    const newestFirst: StatusSnapshot['attempts'] = [];
+    for (let i = 1; i <= this.attempts.length; i++) newestFirst.push(this.attempts[(this.next - i + LAST_ATTEMPTS) % LAST_ATTEMPTS]!);
+    return newestFirst;
   }
 
   metric(): void {}
@@ -149,6 +168,6 @@ export class StatusBoard implements Telemetry, StatusSource {
     }
     const faults = Object.entries(compiled.config.providers).flatMap(([provider, p]) => (p.chaos ? [{ provider, chaos: { ...p.chaos } }] : []));
     const statusPages = [...this.statusPages].map(([provider, r]) => ({ provider, level: r.level, components: r.components }));
-    return { now, scope: this.scope, aliases, breakers, ...(breakersError ? { breakersError } : {}), traffic, attempts: [...this.attempts], faults, statusPages };
+    return { now, scope: this.scope, aliases, breakers, ...(breakersError ? { breakersError } : {}), traffic, attempts: this.lastAttempts(), faults, statusPages };
   }
 }
