@@ -30,7 +30,7 @@ export class MemoryBreakerStore implements BreakerStore {
   async admit(target: TargetKey, settings: BreakerSettings, leaseMs: number): Promise<Admission> {
     this.settingsSeen.set(target, settings);
     const now = this.clock.now();
-    const { admission, record } = machine.admit(this.get(target), settings, now, { id: randomUUID(), until: now + leaseMs });
+    const { admission, record } = machine.admit(this.get(target), settings, now, () => ({ id: randomUUID(), until: now + leaseMs }));
     this.put(target, record);
     return admission;
   }

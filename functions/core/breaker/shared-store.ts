@@ -115,7 +115,7 @@ export class SharedBreakerStore implements BreakerStore {
     const now = this.clock.now();
     this.refreshIfDue(target, entry, now);
     const until = now + leaseMs;
-    const decided = machine.admit(entry.view, settings, now, { id: leaseId(freeSlot(entry.view, settings, now)), until });
+    const decided = machine.admit(entry.view, settings, now, () => ({ id: leaseId(freeSlot(entry.view, settings, now)), until }));
     if (decided.admission.decision !== 'probe' || this.degraded(now)) {
       entry.view = decided.record;
       return decided.admission;

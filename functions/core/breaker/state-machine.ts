@@ -127,9 +127,10 @@ export interface Admitted {
 
 /**
  * Decides whether one attempt may go to the target. An open breaker whose period has passed moves
- * to half-open here, lazily, and a half-open one hands out at most `probes` leases.
+ * to half-open here, lazily, and a half-open one hands out at most `probes` leases. `lease` may be
+ * a function: its random id is then drawn only when a probe is admitted, not on every request.
  */
-export function admit(record: BreakerRecord, settings: BreakerSettings, now: number, lease: ProbeLease): Admitted {
+export function admit(record: BreakerRecord, settings: BreakerSettings, now: number, lease: ProbeLease | (() => ProbeLease)): Admitted {
   const skip = (reason: Extract<Admission, { decision: 'skip' }>['reason'], until: number): Admitted => ({
     admission: { decision: 'skip', generation: record.generation, reason, until },
     record,
@@ -149,9 +150,10 @@ export function admit(record: BreakerRecord, settings: BreakerSettings, now: num
   if (leases.length >= settings.probes) {
     return { admission: { decision: 'skip', generation: record.generation, reason: 'half-open-busy', until: Math.min(...leases.map((l) => l.until)) }, record };
   }
+  const taken = typeof lease === 'function' ? lease() : lease;
   return {
-    admission: { decision: 'probe', generation: record.generation, leaseId: lease.id, leaseUntil: lease.until },
-    record: { ...record, leases: [...leases, lease] },
+    admission: { decision: 'probe', generation: record.generation, leaseId: taken.id, leaseUntil: taken.until },
+    record: { ...record, leases: [...leases, taken] },
   };
 }
 
