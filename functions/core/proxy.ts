@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { clientError, type ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta } from '../ir/dialect.ts';
 import { ADMIN_PREFIX, handleAdmin, type RunningConfig } from './admin.ts';
@@ -360,9 +360,19 @@ function forwardedHeaders(headers: HeaderReader): Record<string, string> {
   return forwarded;
 }
 
-/** 24 hex digits. randomUUID draws from a buffered entropy pool: far cheaper per call than randomBytes. */
+/** Random bytes for ids, drawn 256 ids at a time: one call for entropy instead of one per id. */
+const ID_BYTES = 12;
+const idPool = Buffer.allocUnsafe(ID_BYTES * 256);
+let idOffset = idPool.length;
+
+/** 24 hex digits. */
 function hexId(): string {
-  return randomUUID().replace(/-/g, '').slice(0, 24);
+  if (idOffset === idPool.length) {
+    randomFillSync(idPool);
+    idOffset = 0;
+  }
+  idOffset += ID_BYTES;
+  return idPool.toString('hex', idOffset - ID_BYTES, idOffset);
 }
 
 const ROUTES: Record<string, 'chat' | 'messages' | 'responses' | 'count-tokens' | 'embeddings' | 'models' | 'healthz' | 'admin'> = {
