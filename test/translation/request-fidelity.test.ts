@@ -152,6 +152,50 @@ describe('a same-API first-party target receives the client body as sent', () =>
   });
 });
 
+describe('OpenAI-compatible vendors: who receives the Chat Completions body as sent', () => {
+  /** A body with what only the client's own JSON carries: a content-part cache mark (OpenRouter), a message name, a developer turn mid-conversation. */
+  const vendorBody = {
+    ...chatBody,
+    messages: [
+      { role: 'system', content: 'Be terse.' },
+      { role: 'user', name: 'ana', content: [{ type: 'text', text: 'Weather in Oslo?', cache_control: { type: 'ephemeral' } }] },
+    ],
+    provider: { order: ['anthropic'] },
+  };
+
+  it.each([
+    ['azure-openai', '/openai/v1'],
+    ['openrouter', '/api/v1'],
+  ] as const)('%s: the client body, model replaced, streamed with usage', async (kind, path) => {
+    const upstream = await fakeHttp(() => sseFixture('openai', 'text'));
+    const h = await proxyFor([{ kind, url: `${upstream.url}${path}`, model: 'gpt-4o' }]);
+    const response = await fetch(`${h.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(vendorBody) });
+    expect(response.status).toBe(200);
+    expect(upstream.requests[0]!.body).toEqual({ ...vendorBody, model: 'gpt-4o', stream: true, stream_options: { include_usage: true } });
+  });
+
+  it.each(['groq', 'mistral', 'deepseek', 'openai-compatible'] as const)('%s: built from the canonical form (no message name, no content-part marks)', async (kind) => {
+    const upstream = await fakeHttp(() => sseFixture('openai', 'text'));
+    const h = await proxyFor([{ kind, url: `${upstream.url}/v1`, model: 'm' }]);
+    const response = await fetch(`${h.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(vendorBody) });
+    expect(response.status).toBe(200);
+    const sent = upstream.requests[0]!.body as { messages: Record<string, unknown>[] };
+    expect(sent.messages).toEqual([
+      { role: 'system', content: 'Be terse.' },
+      { role: 'user', content: 'Weather in Oslo?' },
+    ]);
+  });
+
+  it('openrouter: a request the build must repair (a mid-conversation system message) is built from the canonical form', async () => {
+    const upstream = await fakeHttp(() => sseFixture('openai', 'text'));
+    const h = await proxyFor([{ kind: 'openrouter', url: `${upstream.url}/api/v1`, model: 'anthropic/claude-sonnet-4.5' }]);
+    const body = { model: 'alias', messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }, { role: 'developer', content: 'Answer in French.' }, { role: 'user', content: 'How are you?' }] };
+    await fetch(`${h.proxy.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const sent = upstream.requests[0]!.body as { messages: { role: string }[] };
+    expect(sent.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
+  });
+});
+
 describe('the proxy\'s own edits of a forwarded body', () => {
   it('max_tokens above the target model\'s output limit is lowered to it (a failover may reach a smaller model)', async () => {
     const upstream = await fakeHttp(() => sseFixture('anthropic', 'text'));

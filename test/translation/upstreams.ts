@@ -52,7 +52,7 @@ export function useFakeAwsCredentials(): void {
 }
 
 export interface Target {
-  kind: 'openai' | 'openai-compatible' | 'azure-openai' | 'anthropic' | 'gemini' | 'bedrock';
+  kind: 'openai' | 'openai-compatible' | 'azure-openai' | 'openrouter' | 'groq' | 'mistral' | 'deepseek' | 'anthropic' | 'gemini' | 'bedrock';
   /** The fake's address: host root (anthropic, gemini, bedrock) or `/v1` base (openai kinds). */
   url: string;
   model: string;

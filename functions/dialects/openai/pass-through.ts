@@ -1,6 +1,7 @@
 import type { TargetCall } from '../../ir/dialect.ts';
 import type { LaneSignal } from '../../ir/lane.ts';
 import type { ChatRequest } from '../../ir/request.ts';
+import { historyToolStandIns } from '../shared/history-tools.ts';
 import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
 import { streamFailure } from './errors.ts';
 import { finishFromOpenAi } from './finish-reason.ts';
@@ -76,13 +77,26 @@ export function chatCompletionsPassThroughBody(body: Json, target: { model: stri
 }
 
 /**
- * The Chat Completions body an OpenAI target receives for a Chat Completions client: the client's
- * own (developer messages, service_tier, prediction, reasoning_effort, future fields as sent), with
- * the model replaced and the upstream streamed with usage. Only the `openai` kind: compatible
- * vendors have quirks the IR build knows (Mistral refuses unknown fields).
+ * Kinds that take a Chat Completions client's body as sent. Azure OpenAI is OpenAI's API (it
+ * rejects an argument it does not know, but the IR build forwards the client's extra fields to it
+ * too, and as sent it keeps the client's own `max_tokens`, which older deployments need); OpenRouter
+ * takes OpenAI's schema with its own extensions (`cache_control` in content parts, `provider`,
+ * `reasoning` …), which only the client's body carries. The others get the IR build: Groq answers
+ * 400 to `messages[].name`, Mistral to any field it does not know, DeepSeek and the
+ * self-hosted servers take no `developer` role or mid-conversation system turn (README).
+ */
+const FORWARDED_KINDS = new Set(['openai', 'azure-openai', 'openrouter']);
+
+/**
+ * The Chat Completions body a target of FORWARDED_KINDS receives for a Chat Completions client: the
+ * client's own (developer messages, service_tier, prediction, reasoning_effort, content-part
+ * extensions, future fields as sent), with the model replaced and the upstream streamed with usage.
+ * OpenRouter serves models behind chat templates: a request the IR build repairs for it (a
+ * mid-conversation system message, tool history without tools) is built from the IR instead.
  */
 export function forwardedChatBody(request: ChatRequest, target: TargetCall): Json | undefined {
   const original = request.original;
-  if (original?.dialect !== 'openai' || target.provider.kind !== 'openai') return undefined;
+  if (original?.dialect !== 'openai' || !FORWARDED_KINDS.has(target.provider.kind)) return undefined;
+  if (target.provider.kind === 'openrouter' && (request.messages.some((m) => m.role === 'system') || historyToolStandIns(request).length > 0)) return undefined;
   return chatCompletionsPassThroughBody({ ...original.body, stream: true }, target);
 }
