@@ -1,5 +1,7 @@
 import { clientError, type ClientError } from '../ir/client-error.ts';
-import { isContentEvent, type StreamEvent } from '../ir/events.ts';
+import type { ProviderDialect, TargetCall } from '../ir/dialect.ts';
+import { isContentEvent, type FinishReason, type StreamEvent, type Usage } from '../ir/events.ts';
+import { mergeUsage, type LaneTracker } from '../ir/lane.ts';
 import type { Failure } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import { Attempt } from './attempt.ts';
@@ -46,6 +48,23 @@ export interface LoopInput {
    * an immediate finish is a whole answer (the break came at its very end), and nothing is hedged.
    */
   continuation?: { requestFor: (target: ResolvedTarget) => ChatRequest };
+  /**
+   * The pass-through lane is allowed (a streaming client whose answer need not be read as IR):
+   * each attempt whose target takes the client's own body forwards it and passes the upstream's
+   * bytes through; `tracker` follows them for a later in-band error or continuation.
+   */
+  passThrough?: { tracker?: () => LaneTracker };
+}
+
+/** What a pass-through attempt read up to its commit point, and what its scanner saw. */
+export interface LaneRead {
+  /** The upstream's bytes up to and including the commit point, to write as they are. */
+  bytes: Uint8Array[];
+  usage?: Usage;
+  finishReason?: FinishReason;
+  /** The whole response object a terminal event carried (Responses). */
+  final?: Record<string, unknown>;
+  tracker?: LaneTracker;
 }
 
 /** The attempt that won: its events so far, and the means to read on and settle its breaker. */
@@ -53,8 +72,10 @@ export interface Committed {
   kind: 'committed';
   attempt: Attempt;
   target: ResolvedTarget;
-  /** Events read before and at the commit point (all of them when `untilComplete`). */
+  /** Events read before and at the commit point (all of them when `untilComplete`); none on the pass-through lane. */
   buffered: StreamEvent[];
+  /** Set when the attempt took the pass-through lane: its frames are read with `attempt.next()`. */
+  lane?: LaneRead;
   /** The terminal `finish` event has been read. */
   finished: boolean;
   committedAt: number;
@@ -149,6 +170,7 @@ export async function runAttemptLoop(input: LoopInput, deps: LoopDeps): Promise<
         attempt: result.attempt,
         target,
         buffered: result.buffered,
+        ...(result.lane ? { lane: result.lane } : {}),
         finished: result.finished,
         committedAt: clock.now(),
         records,
@@ -354,7 +376,18 @@ interface AttemptRead {
   kind: 'read';
   attempt: Attempt;
   buffered: StreamEvent[];
+  lane?: LaneRead;
   finished: boolean;
+}
+
+/**
+ * The lane of one attempt, chosen here only: the pass-through lane when it is allowed and the
+ * target's dialect takes the client's own body as sent (same API, nothing to repair), else the
+ * translation lane (undefined). A continuation always translates: its request is the proxy's.
+ */
+function passThroughBody(input: LoopInput, dialect: ProviderDialect, request: ChatRequest, call: TargetCall): Record<string, unknown> | undefined {
+  if (!input.passThrough || input.continuation || input.untilComplete || !dialect.forward || !dialect.forwardBody) return undefined;
+  return dialect.forwardBody(request, call);
 }
 
 /** One attempt up to its commit point: the first content event, or the whole answer. */
@@ -374,7 +407,10 @@ async function runOne(
   hooks.onAttempt(attempt);
   const dialect = target.chaos ? withChaos(target.dialect, target.chaos, deps.random) : target.dialect;
   const request = input.continuation ? input.continuation.requestFor(target) : input.request;
-  const opened = await attempt.open(request, dialect, deps.upstream, input.forwardHeaders(target));
+  const forwardHeaders = input.forwardHeaders(target);
+  const body = passThroughBody(input, dialect, request, { provider: target.provider, model: target.model, forwardHeaders });
+  if (body) return runPassThrough(attempt, body, dialect, input, deps, hooks);
+  const opened = await attempt.open(request, dialect, deps.upstream, forwardHeaders);
   if (opened) return { kind: 'attempt-failed', failure: opened };
   const buffered: StreamEvent[] = [];
   let finished = false;
@@ -392,6 +428,8 @@ async function runOne(
       if (finished) return { kind: 'read', attempt, buffered, finished };
       return { kind: 'attempt-failed', failure: { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' } };
     }
+    // Frames come only from a pass-through attempt (runPassThrough).
+    if (step.type !== 'event') continue;
     buffered.push(step.event);
     if (input.untilComplete && input.maxAnswerBytes !== undefined) {
       answerBytes += eventBytes(step.event);
@@ -415,6 +453,54 @@ async function runOne(
       }
     }
     if (!input.untilComplete && (content || finished)) return { kind: 'read', attempt, buffered, finished };
+  }
+}
+
+/** runOne on the pass-through lane (streaming clients): frames up to the first content, as events are on the other lane. */
+async function runPassThrough(
+  attempt: Attempt,
+  body: Record<string, unknown>,
+  dialect: ProviderDialect,
+  input: LoopInput,
+  deps: LoopDeps,
+  hooks: { onContent: () => void },
+): Promise<AttemptRead | AttemptFailed> {
+  const tracker = input.passThrough?.tracker?.();
+  const opened = await attempt.forward(body, dialect, deps.upstream, input.forwardHeaders(attempt.target), tracker);
+  if (opened) return { kind: 'attempt-failed', failure: opened };
+  const lane: LaneRead = { bytes: [], ...(tracker ? { tracker } : {}) };
+  let finished = false;
+  let content = false;
+  for (;;) {
+    const step = await attempt.next();
+    if (step.type === 'failure') {
+      if (finished) return { kind: 'read', attempt, buffered: [], lane, finished };
+      attempt.abort();
+      return { kind: 'attempt-failed', failure: step.failure };
+    }
+    if (step.type === 'done') {
+      if (finished) return { kind: 'read', attempt, buffered: [], lane, finished };
+      return { kind: 'attempt-failed', failure: { kind: 'stream-broken', message: 'the upstream stream ended without a terminal event' } };
+    }
+    if (step.type !== 'frame') continue;
+    const { frame } = step;
+    if (frame.bytes.length > 0) lane.bytes.push(frame.bytes);
+    if (frame.usage) lane.usage = mergeUsage(lane.usage, frame.usage);
+    if (frame.content && !content) {
+      content = true;
+      hooks.onContent();
+    }
+    if (frame.terminal) {
+      finished = true;
+      lane.finishReason = frame.terminal.reason;
+      if (frame.terminal.final) lane.final = frame.terminal.final;
+      // As on the other lane: a 200 with nothing in it fails over, a content filter's verdict is served.
+      if (!content && frame.terminal.reason !== 'content-filter') {
+        attempt.abort();
+        return { kind: 'attempt-failed', failure: { kind: 'empty-answer', message: 'the upstream answered with no content and no tool call' } };
+      }
+    }
+    if (content || finished) return { kind: 'read', attempt, buffered: [], lane, finished };
   }
 }
 

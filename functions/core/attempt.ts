@@ -1,14 +1,18 @@
 import type { EffectivePolicy } from '../config/schema.ts';
-import type { OpenResult, ProviderDialect } from '../ir/dialect.ts';
+import type { ForwardResult, ProviderDialect, ProviderIO, TargetCall } from '../ir/dialect.ts';
 import { isContentEvent, type StreamEvent } from '../ir/events.ts';
+import type { LaneFrame, LaneTracker } from '../ir/lane.ts';
+import { laneFrames } from './lane-frames.ts';
 import { scrubSecrets } from '../dialects/shared/scrub.ts';
 import type { Failure, FailureKind } from '../ir/failure.ts';
 import type { ChatRequest } from '../ir/request.ts';
 import type { Clock, Upstream } from './ports.ts';
 import type { ResolvedTarget } from './compiled-config.ts';
 
-/** What reading the next event of an attempt gave. */
-export type Step = { type: 'event'; event: StreamEvent } | { type: 'done' } | { type: 'failure'; failure: Failure };
+/** What reading the next event of an attempt gave: an IR event (translation lane) or a frame of upstream bytes (pass-through lane). */
+export type Step = { type: 'event'; event: StreamEvent } | { type: 'frame'; frame: LaneFrame } | { type: 'done' } | { type: 'failure'; failure: Failure };
+
+type Opened = { ok: true; items: AsyncIterable<StreamEvent | LaneFrame> } | { ok: false; failure: Failure };
 
 const DONE: Step = { type: 'done' };
 const STOPPED = Symbol('stopped');
@@ -25,7 +29,9 @@ const STOPPED = Symbol('stopped');
 export class Attempt {
   readonly target: ResolvedTarget;
   private readonly controller = new AbortController();
-  private iterator: AsyncIterator<StreamEvent> | undefined;
+  private iterator: AsyncIterator<StreamEvent | LaneFrame> | undefined;
+  /** The pass-through lane: frames of the upstream's own bytes instead of IR events. */
+  private lane = false;
   private readonly policy: EffectivePolicy;
   private readonly clock: Clock;
   private readonly deadline: number;
@@ -59,15 +65,37 @@ export class Attempt {
     return this.clientGone;
   }
 
-  /** Opens the upstream stream. Resolves to a failure value, never throws. */
-  async open(request: ChatRequest, dialect: ProviderDialect, upstream: Upstream, forwardHeaders: Record<string, string>): Promise<Failure | undefined> {
+  /** Opens the upstream stream (translation lane: IR events). Resolves to a failure value, never throws. */
+  open(request: ChatRequest, dialect: ProviderDialect, upstream: Upstream, forwardHeaders: Record<string, string>): Promise<Failure | undefined> {
+    return this.start((target, io) =>
+      dialect.open(request, target, io).then((opened): Opened => (opened.ok ? { ok: true, items: opened.events } : opened)),
+      upstream,
+      forwardHeaders,
+    );
+  }
+
+  /**
+   * Opens the upstream stream on the pass-through lane: `body` is the dialect's forwarded body; the
+   * attempt then yields frames of the upstream's bytes, read by its scanner (and `tracker`).
+   */
+  forward(body: Record<string, unknown>, dialect: ProviderDialect, upstream: Upstream, forwardHeaders: Record<string, string>, tracker?: LaneTracker): Promise<Failure | undefined> {
+    this.lane = true;
+    return this.start(
+      (target, io) =>
+        dialect.forward!(body, target, io).then((opened: ForwardResult): Opened => (opened.ok ? { ok: true, items: laneFrames(opened.body, opened.scan, tracker) } : opened)),
+      upstream,
+      forwardHeaders,
+    );
+  }
+
+  private async start(call: (target: TargetCall, io: ProviderIO) => Promise<Opened>, upstream: Upstream, forwardHeaders: Record<string, string>): Promise<Failure | undefined> {
     if (this.parentSignal?.aborted) this.onParentAbort();
-    const opening = dialect
-      .open(request, { provider: this.target.provider, model: this.target.model, forwardHeaders }, { upstream, signal: this.controller.signal })
-      .catch((error: unknown): OpenResult => ({
+    const opening = call({ provider: this.target.provider, model: this.target.model, forwardHeaders }, { upstream, signal: this.controller.signal }).catch(
+      (error: unknown): Opened => ({
         ok: false,
         failure: { kind: 'connect', message: `provider call failed: ${this.scrub((error as Error)?.message ?? String(error))}` },
-      }));
+      }),
+    );
     // A dialect may wait on something that ignores the signal (a lazy SDK load): the open also ends when the attempt stops.
     const stopped = new Promise<typeof STOPPED>((resolve) => (this.onStop = resolve));
     this.watch('header-timeout', this.policy.headerTimeoutMs);
@@ -75,7 +103,7 @@ export class Attempt {
     this.waiting = false;
     this.onStop = undefined;
     if (this.abortedAs || opened === STOPPED) {
-      if (opened !== STOPPED && opened.ok) void opened.events[Symbol.asyncIterator]().return?.().catch(() => {});
+      if (opened !== STOPPED && opened.ok) void opened.items[Symbol.asyncIterator]().return?.().catch(() => {});
       this.close();
       return this.abortFailure();
     }
@@ -83,7 +111,7 @@ export class Attempt {
       this.close();
       return opened.failure;
     }
-    this.iterator = opened.events[Symbol.asyncIterator]();
+    this.iterator = opened.items[Symbol.asyncIterator]();
     return undefined;
   }
 
@@ -92,7 +120,7 @@ export class Attempt {
     const iterator = this.iterator;
     if (!iterator || this.closed) return this.abortedAs ? { type: 'failure', failure: this.abortFailure() } : DONE;
     this.watch(this.sawContent ? 'idle-timeout' : 'first-token-timeout', this.sawContent ? this.policy.idleTimeoutMs : this.policy.firstTokenTimeoutMs);
-    let result: IteratorResult<StreamEvent>;
+    let result: IteratorResult<StreamEvent | LaneFrame>;
     try {
       result = await iterator.next();
     } catch (error) {
@@ -110,7 +138,13 @@ export class Attempt {
       this.close();
       return DONE;
     }
-    const event = result.value;
+    if (this.lane) {
+      const frame = result.value as LaneFrame;
+      if (frame.failure) return { type: 'failure', failure: this.scrubbed(frame.failure) };
+      if (frame.content) this.sawContent = true;
+      return { type: 'frame', frame };
+    }
+    const event = result.value as StreamEvent;
     if (event.type === 'error') return { type: 'failure', failure: this.scrubbed(event.failure) };
     if (!this.sawContent && isContentEvent(event)) this.sawContent = true;
     return { type: 'event', event };

@@ -80,6 +80,16 @@ export class SentAnswer {
   private signed = false;
   private lastContent: 'text' | 'reasoning' | 'tool' | undefined;
 
+  /** What a passed-through part sent (its tracker read it): its text, and whether it can be carried on. */
+  static of(text: string, continuable: boolean, usage: Usage | undefined): SentAnswer {
+    const sent = new SentAnswer();
+    sent.text = text;
+    sent.usage = usage;
+    sent.lastContent = continuable ? 'text' : 'tool';
+    sent.toolCall = !continuable;
+    return sent;
+  }
+
   add(event: StreamEvent): void {
     switch (event.type) {
       case 'text-delta':

@@ -3,7 +3,8 @@ import type { ClientError } from '../ir/client-error.ts';
 import type { IngressDialect, ResponseMeta, StreamEncoder } from '../ir/dialect.ts';
 import type { FinishReason, StreamEvent, Usage } from '../ir/events.ts';
 import type { Failure } from '../ir/failure.ts';
-import type { Committed } from './attempt-loop.ts';
+import { mergeUsage, type LaneFrame, type LaneTracker } from '../ir/lane.ts';
+import type { Committed, LaneRead } from './attempt-loop.ts';
 import { AnswerDigest } from './answer-digest.ts';
 import { ContinuationSplice, SentAnswer } from './continuation.ts';
 import type { ProxyResponse } from './exchange.ts';
@@ -100,7 +101,7 @@ export function streamResponse(
   headers: Record<string, string>,
   options: StreamOptions = {},
 ): { response: ProxyResponse; served: Promise<Served> } {
-  const body = new StreamedAnswer(committed, ingress.createEncoder(meta), new AnswerDigest(options.collect === true), options.continuation);
+  const body = new StreamedAnswer(committed, ingress, meta, new AnswerDigest(options.collect === true), options.continuation);
   headers['x-understudy-attempts'] = attemptsHeader(committed);
   return {
     response: { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...headers }, body },
@@ -110,23 +111,35 @@ export function streamResponse(
 
 const END: IteratorResult<string> = { done: true, value: undefined };
 
+type Chunk = string | Uint8Array;
+
 /**
  * The body of a streamed answer, pulled by the adapter chunk by chunk. `return()` is the client
  * leaving: it stops the upstream read at once, even while a read is pending, and settles the
  * breaker as neutral (a hang-up says nothing about the provider).
+ *
+ * Two lanes: a translated attempt's IR events go through the client dialect's encoder; a
+ * pass-through attempt's frames are the upstream's own bytes, written as they came. After a
+ * pass-through stream breaks, the in-band error — or a continuation's events — are written by the
+ * lane tracker's encoder, positioned after what the client already has.
  */
-class StreamedAnswer implements AsyncIterableIterator<string> {
+class StreamedAnswer implements AsyncIterableIterator<Chunk> {
   readonly served: Promise<Served>;
   private resolveServed!: (served: Served) => void;
   /** The attempt being read: the committed one, then each continuation's. */
   private committed: Committed;
   /** The request's attempt records (the log line's), which continuations' attempts join. */
   private readonly records: Committed['records'];
-  private readonly encoder: StreamEncoder;
+  private readonly ingress: IngressDialect;
+  private readonly meta: ResponseMeta;
+  /** Writes IR events: the client dialect's encoder, or (after a pass-through part) the lane tracker's. */
+  private encoder: StreamEncoder | undefined;
+  /** While the stream is passed through: what follows the client's stream state. */
+  private lane: { tracker: LaneTracker | undefined } | undefined;
   private readonly digest: AnswerDigest;
   private readonly continuation: StreamOptions['continuation'];
   /** What the client has been sent, as continuation sees it. */
-  private readonly sent = new SentAnswer();
+  private sent = new SentAnswer();
   /** Maps the current continuation's events into the stream (absent before any continuation). */
   private splice: ContinuationSplice | undefined;
   private continued = 0;
@@ -135,10 +148,13 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
   private finished: boolean;
   private ended = false;
 
-  constructor(committed: Committed, encoder: StreamEncoder, digest: AnswerDigest, continuation?: StreamOptions['continuation']) {
+  constructor(committed: Committed, ingress: IngressDialect, meta: ResponseMeta, digest: AnswerDigest, continuation?: StreamOptions['continuation']) {
     this.committed = committed;
     this.records = committed.records;
-    this.encoder = encoder;
+    this.ingress = ingress;
+    this.meta = meta;
+    if (committed.lane) this.lane = { tracker: committed.lane.tracker };
+    else this.encoder = ingress.createEncoder(meta);
     this.digest = digest;
     this.continuation = continuation;
     this.finished = committed.finished;
@@ -149,16 +165,22 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<string>> {
+  async next(): Promise<IteratorResult<Chunk>> {
     if (this.ended) return END;
     if (!this.replayed) {
       this.replayed = true;
-      const first = this.encode(this.committed.buffered);
-      if (first) return { done: false, value: first };
+      const lane = this.committed.lane;
+      const first = lane ? this.replayLane(lane) : this.encode(this.committed.buffered);
+      if (first.length > 0) return { done: false, value: first };
     }
     for (;;) {
       const step = await this.committed.attempt.next();
       if (this.ended) return END;
+      if (step.type === 'frame') {
+        this.read(step.frame);
+        if (step.frame.bytes.length > 0) return { done: false, value: step.frame.bytes };
+        continue;
+      }
       if (step.type === 'event') {
         const text = this.encode(this.splice ? this.splice.map(step.event) : [step.event]);
         if (text) return { done: false, value: text };
@@ -178,7 +200,7 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
         continue;
       }
       const closing = this.end(failure);
-      return held ? { done: false, value: held + closing.value } : closing;
+      return held ? { done: false, value: held + (closing.value as string) } : closing;
     }
   }
 
@@ -190,6 +212,11 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
    */
   private async resume(failure: Failure): Promise<string | undefined> {
     const plan = this.continuation;
+    if (this.lane) {
+      // What the passed-through part sent, as the tracker followed it (nothing continuable without one).
+      const sent = this.lane.tracker?.sent();
+      this.sent = SentAnswer.of(sent?.text ?? '', sent?.continuable === true, this.digest.usage);
+    }
     if (!plan || this.continued >= plan.max || !this.sent.continuable()) return undefined;
     const broken = this.committed;
     await broken.settle(failureOutcome(failure), failureLabel(failure));
@@ -208,6 +235,9 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
     this.continued++;
     this.committed = next;
     this.finished = false;
+    // A continuation is translated: its events are written after what the passed-through part sent.
+    this.encoder ??= this.laneEncoder();
+    this.lane = undefined;
     this.splice = new ContinuationSplice(this.sent);
     // An SSE comment marks the seam for whoever reads the raw stream; SDKs skip comments.
     const marker = `: understudy continued from ${broken.target.key} on ${next.target.key}\n\n`;
@@ -215,7 +245,7 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
   }
 
   /** The client went away. */
-  async return(): Promise<IteratorResult<string>> {
+  async return(): Promise<IteratorResult<Chunk>> {
     if (!this.ended) void this.cancel();
     return END;
   }
@@ -226,13 +256,37 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
       this.digest.add(event);
       this.sent.add(event);
       if (event.type === 'finish') this.finished = true;
-      text += this.encoder.event(event);
+      text += this.encoder!.event(event);
     }
     return text;
   }
 
+  /** The pass-through attempt's bytes up to its commit point, and what its scanner read in them. */
+  private replayLane(lane: LaneRead): Uint8Array {
+    if (lane.usage) this.digest.usage = mergeUsage(this.digest.usage, lane.usage);
+    if (lane.finishReason) this.digest.finishReason = lane.finishReason;
+    if (lane.final) this.meta.onResponse?.(lane.final);
+    return lane.bytes.length === 1 ? lane.bytes[0]! : Buffer.concat(lane.bytes);
+  }
+
+  /** One pass-through frame: its bytes go out as they are; usage and the terminal event are noted. */
+  private read(frame: LaneFrame): void {
+    if (frame.usage) this.digest.usage = mergeUsage(this.digest.usage, frame.usage);
+    if (frame.terminal) {
+      this.finished = true;
+      this.digest.finishReason = frame.terminal.reason;
+      // The upstream's own final response object is what a Responses store keeps.
+      if (frame.terminal.final) this.meta.onResponse?.(frame.terminal.final);
+    }
+  }
+
+  /** The encoder that writes after a passed-through part: the tracker's, else the dialect's own. */
+  private laneEncoder(): StreamEncoder {
+    return this.lane?.tracker?.encoder(this.meta) ?? this.ingress.createEncoder(this.meta);
+  }
+
   /** The closing bytes: a clean end, or an in-band error. The breaker settles beside the write. */
-  private end(failure?: Failure): IteratorResult<string> {
+  private end(failure?: Failure): IteratorResult<Chunk> {
     this.ended = true;
     const truncated = failure !== undefined;
     const settling = failure ? this.committed.settle(failureOutcome(failure), failureLabel(failure)) : this.committed.settle({ kind: 'success' }, '200');
@@ -241,10 +295,15 @@ class StreamedAnswer implements AsyncIterableIterator<string> {
       ...(this.continuationFailed ? { continuationFailed: true } : {}),
     };
     void settling.then(() => this.resolveServed({ ...this.digest.summary(), truncated, cancelled: false, ...continuation }));
-    return { done: false, value: failure ? this.encoder.fail(midStreamError(failure)) : this.encoder.end() };
+    if (this.lane) {
+      // A passed-through stream that ended cleanly already carried its own closing frame.
+      if (!failure) return END;
+      return { done: false, value: this.laneEncoder().fail(midStreamError(failure)) };
+    }
+    return { done: false, value: failure ? this.encoder!.fail(midStreamError(failure)) : this.encoder!.end() };
   }
 
-  private async cancel(): Promise<IteratorResult<string>> {
+  private async cancel(): Promise<IteratorResult<Chunk>> {
     this.ended = true;
     this.committed.attempt.abort();
     // The client left: that says nothing about the provider's health.

@@ -90,6 +90,14 @@ export class ConversationKeeper {
     return store ? expandPrevious(this.args.body, store, this.args.owner) : { ok: true };
   }
 
+  /**
+   * This answer will be stored under the proxy's own response id, so the proxy must render it
+   * (the translation lane): a stream passed through carries the provider's id.
+   */
+  get keeps(): boolean {
+    return this.active !== undefined && this.args.body.store !== false;
+  }
+
   /** Lets the rendered response object reach `save` (ResponseMeta.onResponse). */
   watch(meta: { id: string; onResponse?: (response: Record<string, unknown>) => void }): void {
     if (!this.active || this.args.body.store === false) return;

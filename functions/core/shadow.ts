@@ -166,6 +166,8 @@ export async function startShadow(input: ShadowInput, deps: ShadowDeps): Promise
         if (digest.finishReason) return { ok: true, outcome: '200', latencyMs: elapsed(), ...partial() };
         return { ok: false, outcome: 'stream-broken', latencyMs: elapsed(), ...partial() };
       }
+      // A shadow attempt is always translated (attempt.open): no pass-through frames.
+      if (step.type !== 'event') continue;
       if (firstContentMs === undefined && isContentEvent(step.event)) firstContentMs = elapsed();
       digest.add(step.event);
     }

@@ -3,6 +3,7 @@ import type { ClientError } from './client-error.ts';
 import type { EmbeddingRequest, EmbedResult } from './embeddings.ts';
 import type { StreamEvent } from './events.ts';
 import type { Failure } from './failure.ts';
+import type { LaneScanner, LaneTracker } from './lane.ts';
 import type { ChatRequest, DialectName } from './request.ts';
 import type { CountRequest, CountResult } from './token-count.ts';
 import type { Upstream } from './upstream.ts';
@@ -41,6 +42,8 @@ export interface IngressDialect {
   renderError(error: ClientError): { status: number; body: string };
   renderAnswer(answer: Answer, meta: ResponseMeta): string;
   createEncoder(meta: ResponseMeta): StreamEncoder;
+  /** Follows a stream of this API passed through unchanged (ir/lane.ts); absent: no pass-through lane. */
+  laneTracker?(): LaneTracker;
 }
 
 /** Everything a provider dialect may know about the provider it calls. Secrets already resolved. */
@@ -77,6 +80,11 @@ export type OpenResult =
   | { ok: true; events: AsyncIterable<StreamEvent> }
   | { ok: false; failure: Failure };
 
+/** A forwarded call: the upstream's 2xx body, unread, and the scanner for its events. */
+export type ForwardResult =
+  | { ok: true; body: AsyncIterable<Uint8Array>; scan: LaneScanner }
+  | { ok: false; failure: Failure };
+
 export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; failure: Failure; latencyMs: number };
 
 /**
@@ -87,6 +95,14 @@ export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; failure
 export interface ProviderDialect {
   readonly dialect: DialectName;
   open(request: ChatRequest, target: TargetCall, io: ProviderIO): Promise<OpenResult>;
+  /**
+   * The pass-through lane (ir/lane.ts): the body this target receives when the client speaks its
+   * API and the client's own body can go as sent (only the proxy's edits); undefined when it
+   * cannot (the proxy must repair it, another API): the attempt then takes the translation lane.
+   */
+  forwardBody?(request: ChatRequest, target: TargetCall): Record<string, unknown> | undefined;
+  /** Sends a `forwardBody`; failures are classified exactly as `open` classifies them. */
+  forward?(body: Record<string, unknown>, target: TargetCall, io: ProviderIO): Promise<ForwardResult>;
   /** The cheapest honest liveness check (list models, or a one-token completion). */
   probe(target: TargetCall, io: ProviderIO): Promise<ProbeResult>;
   /** Whether the provider can count tokens for this model (`countTokens` is then called); absent: it cannot. */

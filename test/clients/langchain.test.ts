@@ -136,12 +136,16 @@ describe('LangChain ChatAnthropic', () => {
     expect(upstream.requests[0]!.body).toMatchObject({ model: 'claude-sonnet-4-5', max_tokens: 512 });
   });
 
-  it('stream from an Anthropic target: the chunks add up to the answer, with usage', async () => {
-    const { target } = await anthropicTarget(() => sseFixture('anthropic', 'text'));
+  it('stream from an Anthropic target: the chunks add up to the answer, with usage as LangChain reads it from Anthropic itself', async () => {
+    const { upstream, target } = await anthropicTarget(() => sseFixture('anthropic', 'text'));
     const h = await proxyFor([target]);
     const message = await streamAll(chatAnthropic(h));
     expect(message.content).toBe('Paris is the capital of France.');
-    expect(message.usage_metadata).toMatchObject({ input_tokens: 18, output_tokens: 9 });
+    // The pass-through lane hands LangChain the provider's own events: it adds message_start's
+    // output_tokens (1) to message_delta's (9), exactly as it does when it calls Anthropic directly.
+    const direct = await streamAll(new ChatAnthropic({ model: 'claude-sonnet-4-5', apiKey: 'k', maxRetries: 0, maxTokens: 512, anthropicApiUrl: upstream.url }));
+    expect(direct.usage_metadata).toMatchObject({ input_tokens: 18, output_tokens: 10 });
+    expect(message.usage_metadata).toEqual(direct.usage_metadata);
   });
 
   it('stream from an OpenAI target: usage_metadata counts input tokens (estimated: LangChain reads them from message_start)', async () => {

@@ -8,6 +8,17 @@ import { anthropicErrorObject } from './render-error.ts';
 import { finishToAnthropic } from './stop-reason.ts';
 import { usageToAnthropic } from './usage.ts';
 
+/**
+ * Where a stream passed through unchanged stands (ir/lane.ts), for an encoder that writes after it:
+ * `message_start` was sent, the next block index, the text block still open (its deltas go on in
+ * it), and the usage `message_start` reported.
+ */
+export interface AnthropicResume {
+  nextIndex: number;
+  openText?: number;
+  usage?: Usage;
+}
+
 type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; index: number; call: number };
 
 /**
@@ -24,11 +35,11 @@ type OpenBlock = { kind: 'text' | 'thinking'; index: number } | { kind: 'tool'; 
  *   final usage. `end()` writes `message_stop`.
  * - `fail()` writes `event: error` only: no `message_delta`, no `message_stop`.
  */
-export function createAnthropicEncoder(meta: ResponseMeta): StreamEncoder {
-  let started = false;
-  let nextIndex = 0;
-  let open: OpenBlock | undefined;
-  let usage: Usage | undefined;
+export function createAnthropicEncoder(meta: ResponseMeta, resume?: AnthropicResume): StreamEncoder {
+  let started = resume !== undefined;
+  let nextIndex = resume?.nextIndex ?? 0;
+  let open: OpenBlock | undefined = resume?.openText !== undefined ? { kind: 'text', index: resume.openText } : undefined;
+  let usage: Usage | undefined = resume?.usage;
   let finish: { reason: FinishReason; stopSequence?: string } | undefined;
   let deltaSent = false;
   /** Block index of each tool call (by IR index), so late deltas still find their block. */

@@ -1,4 +1,4 @@
-import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { callProvider, probeCall } from '../shared/call-provider.ts';
 import { buildAnthropicRequest } from './build-request.ts';
 import { countAnthropicTokens } from './count-tokens.ts';
@@ -6,7 +6,7 @@ import { baseUrl, headers } from './endpoint.ts';
 import { createAnthropicEncoder } from './encode-stream.ts';
 import { failureFromResponse } from './errors.ts';
 import { parseAnthropicRequest } from './parse-request.ts';
-import { forwardedMessagesBody } from './pass-through.ts';
+import { forwardedMessagesBody, MessagesLaneTracker, scanMessagesEvent } from './pass-through.ts';
 import { parseAnthropicStream } from './parse-stream.ts';
 import { renderAnthropicAnswer } from './render-answer.ts';
 import { renderAnthropicError } from './render-error.ts';
@@ -18,6 +18,7 @@ export const anthropicIngress: IngressDialect = {
   renderError: renderAnthropicError,
   renderAnswer: renderAnthropicAnswer,
   createEncoder: createAnthropicEncoder,
+  laneTracker: () => new MessagesLaneTracker(),
 };
 
 /** Anthropic's Messages API (`POST /v1/messages`, always streamed). */
@@ -38,6 +39,18 @@ export const anthropicProvider: ProviderDialect = {
     if (!called.ok) return called;
     const context = built.jsonToolName ? { jsonToolName: built.jsonToolName } : {};
     return { ok: true, events: parseAnthropicStream(called.response.body, context) };
+  },
+
+  forwardBody: forwardedMessagesBody,
+
+  async forward(body, target, io): Promise<ForwardResult> {
+    const called = await callProvider(
+      io,
+      { method: 'POST', url: `${baseUrl(target)}/v1/messages`, headers: headers(target, true), body: JSON.stringify(body) },
+      'Anthropic',
+      failureFromResponse,
+    );
+    return called.ok ? { ok: true, body: called.response.body, scan: scanMessagesEvent } : called;
   },
 
   /** Lists the models: checks the key and the API front end, not model capacity. */

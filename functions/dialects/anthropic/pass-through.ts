@@ -1,5 +1,8 @@
-import type { TargetCall } from '../../ir/dialect.ts';
-import type { LaneSignal } from '../../ir/lane.ts';
+import type { ResponseMeta, StreamEncoder, TargetCall } from '../../ir/dialect.ts';
+import type { Usage } from '../../ir/events.ts';
+import type { LaneSent, LaneSignal, LaneTracker } from '../../ir/lane.ts';
+import { LaneText, stringField } from '../shared/lane-text.ts';
+import { createAnthropicEncoder } from './encode-stream.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 import { historyToolStandIns } from '../shared/history-tools.ts';
 import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
@@ -41,6 +44,8 @@ export function scanMessagesEvent(event: string, data: string): LaneSignal | und
       if (typeof delta.stop_reason === 'string') return { type: 'terminal', reason: finishFromAnthropic(delta.stop_reason), ...(usage ? { usage } : {}) };
       return usage ? { type: 'usage', usage } : undefined;
     }
+    case 'message_stop':
+      return { type: 'end' };
     case 'error': {
       const error = parseJsonObject(data)?.error;
       const e = isObject(error) ? error : {};
@@ -92,4 +97,74 @@ function thinkingSigned(body: Json): boolean {
     }
   }
   return true;
+}
+
+const TEXT_FIELD = stringField('text');
+const INDEX = /"index"\s*:\s*(\d+)/;
+const BLOCK_TYPE = /"content_block"\s*:\s*\{\s*"type"\s*:\s*"([^"]+)"/;
+const DELTA_TYPE = /"delta"\s*:\s*\{\s*"type"\s*:\s*"([^"]+)"/;
+
+/**
+ * Follows a Messages stream passed through unchanged (ir/lane.ts): the text sent, whether a tool
+ * call or signed thinking came (a continuation could not carry those on), the block indexes, and
+ * `message_start`'s usage. Only `message_start` is parsed; deltas are read by pattern.
+ */
+export class MessagesLaneTracker implements LaneTracker {
+  private readonly text = new LaneText();
+  private last: 'text' | 'other' | undefined;
+  private blocked = false;
+  private nextIndex = 0;
+  private openText: number | undefined;
+  private usage: Usage | undefined;
+
+  see(event: string, data: string): void {
+    const type = event || TYPE.exec(data)?.[1] || '';
+    switch (type) {
+      case 'content_block_delta': {
+        const delta = DELTA_TYPE.exec(data)?.[1];
+        if (delta === 'text_delta') {
+          const literal = TEXT_FIELD.exec(data)?.[1];
+          if (literal) {
+            this.text.push(literal);
+            this.last = 'text';
+          }
+        } else if (delta === 'signature_delta' || delta === 'input_json_delta') this.blocked = true;
+        else if (delta === 'thinking_delta') this.last = 'other';
+        break;
+      }
+      case 'content_block_start': {
+        const index = Number(INDEX.exec(data)?.[1] ?? this.nextIndex);
+        this.nextIndex = Math.max(this.nextIndex, index + 1);
+        const block = BLOCK_TYPE.exec(data)?.[1];
+        this.openText = block === 'text' ? index : undefined;
+        if (block === 'text') {
+          const literal = TEXT_FIELD.exec(data.slice(data.indexOf('"content_block"')))?.[1];
+          if (literal) {
+            this.text.push(literal);
+            this.last = 'text';
+          }
+        } else if (block === 'thinking') this.last = 'other';
+        else this.blocked = true;
+        break;
+      }
+      case 'content_block_stop':
+        this.openText = undefined;
+        break;
+      case 'message_start': {
+        const message = parseJsonObject(data)?.message;
+        if (isObject(message) && isObject(message.usage)) this.usage = usageFromAnthropic(message.usage);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  sent(): LaneSent {
+    return { text: this.text.text(), continuable: this.last === 'text' && !this.blocked && !this.text.empty };
+  }
+
+  encoder(meta: ResponseMeta): StreamEncoder {
+    return createAnthropicEncoder(meta, { nextIndex: this.nextIndex, ...(this.openText !== undefined ? { openText: this.openText } : {}), ...(this.usage ? { usage: this.usage } : {}) });
+  }
 }

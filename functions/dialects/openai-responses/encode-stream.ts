@@ -10,6 +10,17 @@ import { writeReasoningToken } from './reasoning-token.ts';
 import { responseObject } from './response-object.ts';
 import { statusFromFinish } from './status.ts';
 
+/**
+ * Where a stream passed through unchanged stands (ir/lane.ts), for an encoder that writes after it
+ * (`meta` then carries the upstream's response id, creation time and model): the next sequence
+ * number, the output items done so far, and the message item still open with its text so far.
+ */
+export interface ResponsesResume {
+  sequence: number;
+  output: Json[];
+  openMessage?: { index: number; id: string; text: string };
+}
+
 type OpenText = { kind: 'message' | 'reasoning'; index: number; id: string; text: string; summaryOpen?: boolean; signature?: string; encrypted?: EncryptedReasoning };
 type OpenCall = { index: number; id: string; call: { id: string; name: string; arguments: string }; custom: boolean; closed: boolean };
 
@@ -26,14 +37,14 @@ type OpenCall = { index: number; id: string; call: { id: string; name: string; a
  * terminal event waits for `end()` because some providers report usage after their finish.
  * After the commit a failure is an `error` event and `response.failed`: never a completion.
  */
-export function createResponsesEncoder(meta: ResponseMeta): StreamEncoder {
+export function createResponsesEncoder(meta: ResponseMeta, resume?: ResponsesResume): StreamEncoder {
   const custom = freeformNames(meta);
   const encryptedWanted = wantsEncryptedReasoning(meta);
-  const output: Json[] = [];
+  const output: Json[] = resume ? [...resume.output] : [];
   const calls = new Map<number, OpenCall>();
-  let sequence = 0;
-  let created = false;
-  let current: OpenText | undefined;
+  let sequence = resume?.sequence ?? 0;
+  let created = resume !== undefined;
+  let current: OpenText | undefined = resume?.openMessage ? { kind: 'message', ...resume.openMessage } : undefined;
   let usage: Usage | undefined;
   let finish: FinishReason | undefined;
 

@@ -1,4 +1,4 @@
-import type { IngressDialect, OpenResult, ProviderDialect } from '../../ir/dialect.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProviderDialect } from '../../ir/dialect.ts';
 import { failureFromResponse } from '../openai/errors.ts';
 import { openaiProvider } from '../openai/index.ts';
 import { renderOpenAiError } from '../openai/render-error.ts';
@@ -9,7 +9,7 @@ import { createResponsesEncoder } from './encode-stream.ts';
 import { parseResponsesRequest } from './parse-request.ts';
 import { parseResponsesStream } from './parse-stream.ts';
 import { renderResponsesAnswer } from './render-answer.ts';
-import { forwardedResponsesBody } from './pass-through.ts';
+import { forwardedResponsesBody, ResponsesLaneTracker, scanResponsesEvent } from './pass-through.ts';
 
 /**
  * OpenAI's Responses API as served to clients (`POST /v1/responses`): Codex, the AI SDK's default
@@ -21,6 +21,7 @@ export const responsesIngress: IngressDialect = {
   renderError: renderOpenAiError,
   renderAnswer: renderResponsesAnswer,
   createEncoder: createResponsesEncoder,
+  laneTracker: () => new ResponsesLaneTracker(),
 };
 
 /**
@@ -44,6 +45,18 @@ export const responsesProvider: ProviderDialect = {
     );
     if (!called.ok) return called;
     return { ok: true, events: parseResponsesStream(called.response.body) };
+  },
+
+  forwardBody: forwardedResponsesBody,
+
+  async forward(body, target, io): Promise<ForwardResult> {
+    const called = await callProvider(
+      io,
+      { method: 'POST', url: responsesUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) },
+      'the provider',
+      failureFromResponse,
+    );
+    return called.ok ? { ok: true, body: called.response.body, scan: scanResponsesEvent } : called;
   },
 
   probe: (target, io) => openaiProvider.probe(target, io),

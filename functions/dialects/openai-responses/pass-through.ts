@@ -1,10 +1,12 @@
-import type { LaneSignal } from '../../ir/lane.ts';
+import type { LaneSent, LaneSignal, LaneTracker } from '../../ir/lane.ts';
 import { streamFailure } from '../openai/errors.ts';
-import { isObject, type Json } from '../shared/request-fields.ts';
+import { LaneText, stringField } from '../shared/lane-text.ts';
+import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
+import { createResponsesEncoder } from './encode-stream.ts';
 import { mayReceive, readReasoningToken } from './reasoning-token.ts';
 import { finishFromStatus } from './status.ts';
 import { usageFromResponses } from './usage.ts';
-import type { TargetCall } from '../../ir/dialect.ts';
+import type { ResponseMeta, StreamEncoder, TargetCall } from '../../ir/dialect.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 
 /**
@@ -58,7 +60,12 @@ export function scanResponsesEvent(event: string, data: string): LaneSignal | un
   const madeCalls = output.some((item) => isObject(item) && (item.type === 'function_call' || item.type === 'custom_tool_call'));
   const incomplete = isObject(response?.incomplete_details) && typeof response.incomplete_details.reason === 'string' ? response.incomplete_details.reason : undefined;
   const usage = usageFromResponses(response?.usage);
-  return { type: 'terminal', reason: finishFromStatus(type.slice('response.'.length), incomplete, madeCalls), ...(usage ? { usage } : {}) };
+  return {
+    type: 'terminal',
+    reason: finishFromStatus(type.slice('response.'.length), incomplete, madeCalls),
+    ...(usage ? { usage } : {}),
+    ...(response ? { final: response } : {}),
+  };
 }
 
 /**
@@ -89,4 +96,90 @@ export function forwardedResponsesBody(request: ChatRequest, target: TargetCall)
   const original = request.original;
   if (original?.dialect !== 'openai-responses' || target.provider.kind !== 'openai') return undefined;
   return responsesPassThroughBody({ ...original.body, stream: true }, { provider: target.provider.name, model: target.model });
+}
+
+const DELTA_FIELD = stringField('delta');
+const SEQUENCE = /"sequence_number"\s*:\s*(\d+)/y;
+
+/**
+ * Follows a Responses stream passed through unchanged (ir/lane.ts): the response's id, creation
+ * time and model (from `response.created`), the last sequence number, the output items done and
+ * the message item still open with its text — so an in-band error or a continuation goes on with
+ * the same response, the next sequence numbers and output indexes. Only `response.created` and the
+ * item events are parsed; text deltas are read by pattern.
+ */
+export class ResponsesLaneTracker implements LaneTracker {
+  private readonly text = new LaneText();
+  private head: { id?: string; created?: number; model?: string } | undefined;
+  private sequence = -1;
+  private readonly output: Json[] = [];
+  private open: { index: number; id: string; text: LaneText } | undefined;
+  private last: 'text' | 'other' | undefined;
+  private blocked = false;
+
+  see(event: string, data: string): void {
+    const type = event || TYPE.exec(data)?.[1] || '';
+    const at = data.lastIndexOf('"sequence_number"');
+    if (at !== -1) {
+      SEQUENCE.lastIndex = at;
+      const n = SEQUENCE.exec(data)?.[1];
+      if (n !== undefined) this.sequence = Number(n);
+    }
+    switch (type) {
+      case 'response.output_text.delta': {
+        const literal = DELTA_FIELD.exec(data)?.[1];
+        if (literal) {
+          this.text.push(literal);
+          this.open?.text.push(literal);
+          this.last = 'text';
+        }
+        break;
+      }
+      case 'response.created': {
+        const response = parseJsonObject(data)?.response;
+        if (isObject(response)) {
+          this.head = {
+            ...(typeof response.id === 'string' ? { id: response.id } : {}),
+            ...(typeof response.created_at === 'number' ? { created: response.created_at } : {}),
+            ...(typeof response.model === 'string' ? { model: response.model } : {}),
+          };
+        }
+        break;
+      }
+      case 'response.output_item.added':
+      case 'response.output_item.done': {
+        const payload = parseJsonObject(data);
+        const item = isObject(payload?.item) ? payload.item : undefined;
+        const index = typeof payload?.output_index === 'number' ? payload.output_index : this.output.length;
+        if (!item) break;
+        this.output[index] = item;
+        if (item.type === 'message') {
+          if (type === 'response.output_item.added' && typeof item.id === 'string') this.open = { index, id: item.id, text: new LaneText() };
+          else if (this.open?.index === index) this.open = undefined;
+        } else if (item.type === 'reasoning') this.last = 'other';
+        else this.blocked = true;
+        break;
+      }
+      case 'response.refusal.delta':
+      case 'response.function_call_arguments.delta':
+      case 'response.custom_tool_call_input.delta':
+        this.blocked = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  sent(): LaneSent {
+    return { text: this.text.text(), continuable: this.last === 'text' && !this.blocked && !this.text.empty && this.open !== undefined };
+  }
+
+  encoder(meta: ResponseMeta): StreamEncoder {
+    const head = this.head ?? {};
+    const open = this.open ? { index: this.open.index, id: this.open.id, text: this.open.text.text() } : undefined;
+    return createResponsesEncoder(
+      { ...meta, id: head.id ?? meta.id, created: head.created ?? meta.created, model: head.model ?? meta.model },
+      { sequence: this.sequence + 1, output: this.output.filter((item) => item !== undefined), ...(open ? { openMessage: open } : {}) },
+    );
+  }
 }

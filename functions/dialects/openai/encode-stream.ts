@@ -14,8 +14,9 @@ import { usageToOpenAi } from './usage.ts';
  * as OpenAI does: one chunk with `choices: []` after the finish chunk, just before `[DONE]`. It is
  * held until `end()` because some providers report usage after their finish event.
  */
-export function createOpenAiEncoder(meta: ResponseMeta): StreamEncoder {
-  let roleSent = false;
+export function createOpenAiEncoder(meta: ResponseMeta, resume?: { roleSent: boolean }): StreamEncoder {
+  // After a stream passed through unchanged (ir/lane.ts) the role chunk was the upstream's.
+  let roleSent = resume?.roleSent ?? false;
   let finished = false;
   let usage: Usage | undefined;
   /** Tool calls (by index) that have received argument text. */

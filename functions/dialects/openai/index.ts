@@ -1,4 +1,4 @@
-import type { IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
 import { callProvider, probeCall } from '../shared/call-provider.ts';
 import { buildOpenAiRequest } from './build-request.ts';
 import { embedOpenAi } from './embeddings.ts';
@@ -9,7 +9,7 @@ import { parseOpenAiStream } from './parse-stream.ts';
 import { renderOpenAiAnswer } from './render-answer.ts';
 import { renderOpenAiError } from './render-error.ts';
 import { chatCompletionsUrl, isAzureDeploymentForm, modelsUrl, requestHeaders } from './urls.ts';
-import { forwardedChatBody } from './pass-through.ts';
+import { ChatLaneTracker, forwardedChatBody, scanChatCompletionsEvent } from './pass-through.ts';
 
 /** The OpenAI Chat Completions API as served to clients (`POST /v1/chat/completions`). */
 export const openaiIngress: IngressDialect = {
@@ -18,6 +18,7 @@ export const openaiIngress: IngressDialect = {
   renderError: renderOpenAiError,
   renderAnswer: renderOpenAiAnswer,
   createEncoder: createOpenAiEncoder,
+  laneTracker: () => new ChatLaneTracker(),
 };
 
 /**
@@ -40,6 +41,18 @@ export const openaiProvider: ProviderDialect = {
     );
     if (!called.ok) return called;
     return { ok: true, events: parseOpenAiStream(called.response.body) };
+  },
+
+  forwardBody: forwardedChatBody,
+
+  async forward(body, target, io): Promise<ForwardResult> {
+    const called = await callProvider(
+      io,
+      { method: 'POST', url: chatCompletionsUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) },
+      'the provider',
+      failureFromResponse,
+    );
+    return called.ok ? { ok: true, body: called.response.body, scan: scanChatCompletionsEvent } : called;
   },
 
   /**

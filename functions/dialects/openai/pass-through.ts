@@ -1,5 +1,7 @@
-import type { TargetCall } from '../../ir/dialect.ts';
-import type { LaneSignal } from '../../ir/lane.ts';
+import type { ResponseMeta, StreamEncoder, TargetCall } from '../../ir/dialect.ts';
+import type { LaneSent, LaneSignal, LaneTracker } from '../../ir/lane.ts';
+import { LaneText, stringField } from '../shared/lane-text.ts';
+import { createOpenAiEncoder } from './encode-stream.ts';
 import type { ChatRequest } from '../../ir/request.ts';
 import { historyToolStandIns } from '../shared/history-tools.ts';
 import { isObject, parseJsonObject, type Json } from '../shared/request-fields.ts';
@@ -25,7 +27,7 @@ const ERROR = /"error"\s*:\s*\{/;
 const ERROR_FINISH = new Set(['error', 'insufficient_system_resource']);
 
 export function scanChatCompletionsEvent(event: string, data: string): LaneSignal | undefined {
-  if (data === '[DONE]') return undefined;
+  if (data === '[DONE]') return { type: 'end' };
   if (ERROR.test(data) || event === 'error' || /"object"\s*:\s*"error"/.test(data)) {
     const parsed = parseJsonObject(data);
     const error = isObject(parsed?.error) ? parsed.error : {};
@@ -99,4 +101,48 @@ export function forwardedChatBody(request: ChatRequest, target: TargetCall): Jso
   if (original?.dialect !== 'openai' || !FORWARDED_KINDS.has(target.provider.kind)) return undefined;
   if (target.provider.kind === 'openrouter' && (request.messages.some((m) => m.role === 'system') || historyToolStandIns(request).length > 0)) return undefined;
   return chatCompletionsPassThroughBody({ ...original.body, stream: true }, target);
+}
+
+const CONTENT_FIELD = stringField('content');
+const REASONING = /"(?:reasoning_content|reasoning)"\s*:\s*"[^"]/;
+const TOOL_CALLS = /"tool_calls"\s*:\s*\[\s*\{/;
+
+/**
+ * Follows a Chat Completions stream passed through unchanged (ir/lane.ts): the first chunk's id,
+ * creation time and model (a continuation's chunks carry the same; the role chunk is not
+ * repeated), the text sent, and whether a tool call came. Only the first chunk is parsed.
+ */
+export class ChatLaneTracker implements LaneTracker {
+  private readonly text = new LaneText();
+  private head: { id?: string; created?: number; model?: string } | undefined;
+  private last: 'text' | 'other' | undefined;
+  private blocked = false;
+
+  see(_event: string, data: string): void {
+    if (data === '[DONE]') return;
+    if (!this.head) {
+      const chunk = parseJsonObject(data) ?? {};
+      this.head = {
+        ...(typeof chunk.id === 'string' ? { id: chunk.id } : {}),
+        ...(typeof chunk.created === 'number' ? { created: chunk.created } : {}),
+        ...(typeof chunk.model === 'string' ? { model: chunk.model } : {}),
+      };
+    }
+    const literal = CONTENT_FIELD.exec(data)?.[1];
+    if (literal) {
+      this.text.push(literal);
+      this.last = 'text';
+    }
+    if (REASONING.test(data)) this.last = 'other';
+    if (TOOL_CALLS.test(data)) this.blocked = true;
+  }
+
+  sent(): LaneSent {
+    return { text: this.text.text(), continuable: this.last === 'text' && !this.blocked && !this.text.empty };
+  }
+
+  encoder(meta: ResponseMeta): StreamEncoder {
+    const head = this.head ?? {};
+    return createOpenAiEncoder({ ...meta, id: head.id ?? meta.id, created: head.created ?? meta.created, model: head.model ?? meta.model }, { roleSent: this.head !== undefined });
+  }
 }

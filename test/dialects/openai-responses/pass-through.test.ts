@@ -20,7 +20,10 @@ describe('the pass-through scanner of Responses streams', () => {
   it('text: the first output_text.delta is content; response.completed is the terminal event with usage', async () => {
     const signals = await scan('text');
     expect(signals[0]).toEqual({ type: 'response.output_text.delta', signal: { type: 'content' } });
-    expect(signals.at(-1)).toEqual({ type: 'response.completed', signal: { type: 'terminal', reason: 'stop', usage: { inputTokens: 14, outputTokens: 9 } } });
+    expect(signals.at(-1)).toEqual({
+      type: 'response.completed',
+      signal: { type: 'terminal', reason: 'stop', usage: { inputTokens: 14, outputTokens: 9 }, final: expect.objectContaining({ object: 'response', status: 'completed' }) },
+    });
   });
 
   it('reasoning then a function call: reasoning summary is content; the terminal says tool calls', async () => {
