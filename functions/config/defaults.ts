@@ -24,6 +24,11 @@ export const DEFAULT_POLICY = {
   continueStreams: true,
   /** Continuations one request may make (each is an upstream attempt of its own). */
   maxContinuations: 2,
+  /**
+   * A target that speaks the client's API gets the client's own body and its stream goes back
+   * unchanged (the pass-through lane); false: every attempt is translated through the IR.
+   */
+  passThrough: true,
   /** Hedged requests may be at most this share of an alias's requests in a minute (cost guard). */
   hedgeMaxShare: 0.1,
   breaker: {

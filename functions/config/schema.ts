@@ -59,6 +59,7 @@ const policyFields = {
   failoverOnContentPolicy: z.boolean(),
   continueStreams: z.boolean(),
   maxContinuations: z.number().int().min(0).max(5),
+  passThrough: z.boolean(),
   /** Opt-in: start the next target in parallel when the current attempt has no first token by then. */
   hedgeAfterMs: positiveMs,
   hedgeMaxShare: z.number().min(0).max(1),
@@ -76,6 +77,7 @@ const policySchema = z.strictObject({
   failoverOnContentPolicy: policyFields.failoverOnContentPolicy.default(DEFAULT_POLICY.failoverOnContentPolicy),
   continueStreams: policyFields.continueStreams.default(DEFAULT_POLICY.continueStreams),
   maxContinuations: policyFields.maxContinuations.default(DEFAULT_POLICY.maxContinuations),
+  passThrough: policyFields.passThrough.default(DEFAULT_POLICY.passThrough),
   hedgeAfterMs: policyFields.hedgeAfterMs.optional(),
   hedgeMaxShare: policyFields.hedgeMaxShare.default(DEFAULT_POLICY.hedgeMaxShare),
   breaker: breakerSchema.default(() => breakerSchema.parse({})),

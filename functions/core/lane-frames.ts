@@ -18,19 +18,22 @@ const SPACE = 32;
  * MAX_SSE_EVENT_CHARS throws, as the IR's parser does.
  */
 export async function* laneFrames(body: AsyncIterable<Uint8Array>, scan: LaneScanner, tracker?: LaneTracker): AsyncGenerator<LaneFrame> {
-  /** Bytes of the unfinished event carried over from earlier chunks. */
-  let carry: Buffer | undefined;
-  // Within `carry`: where the unfinished line starts, and where scanning resumes.
+  /**
+   * The unfinished event carried over from earlier chunks, in pieces: joined (and parsed from its
+   * start) only once a chunk ends it, so a large event costs one copy, not one per chunk.
+   */
+  let carry: Buffer[] = [];
+  let carried = 0;
   let lineStart = 0;
-  let resumeAt = 0;
   let event = '';
   let data: string[] = [];
 
-  const read = (buf: Buffer, from: number, final: boolean): { frame: LaneFrame; ended: boolean; rest: number } => {
+  const read = (buf: Buffer, final: boolean): { frame: LaneFrame; ended: boolean; rest: number } => {
     const frame: LaneFrame = { bytes: EMPTY, content: false };
     let eventStart = 0;
     let ended = false;
-    let i = from;
+    let i = 0;
+    lineStart = 0;
     // What goes to the client: runs of whole events; a dropped event splits them.
     let runStart = 0;
     let runEnd = 0;
@@ -96,8 +99,10 @@ export async function* laneFrames(body: AsyncIterable<Uint8Array>, scan: LaneSca
       settle();
       return { frame, ended, rest: buf.length };
     }
-    resumeAt = i;
     settle();
+    // The unfinished event is parsed again from its start once it is whole.
+    event = '';
+    data = [];
     return { frame, ended, rest: eventStart };
   };
 
@@ -114,20 +119,44 @@ export async function* laneFrames(body: AsyncIterable<Uint8Array>, scan: LaneSca
 
   for await (const chunk of body) {
     const piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const from = carry ? resumeAt : 0;
-    const buf = carry ? Buffer.concat([carry, piece]) : piece;
-    if (!carry) lineStart = 0;
-    const { frame, ended, rest } = read(buf, from, false);
+    if (carried > 0 && !endsEvent(carry[carry.length - 1]!, piece)) {
+      carry.push(piece);
+      carried += piece.length;
+      if (carried > MAX_SSE_EVENT_CHARS) throw new Error(`an upstream SSE event exceeds ${MAX_SSE_EVENT_CHARS} bytes`);
+      continue;
+    }
+    const buf = carried > 0 ? Buffer.concat([...carry, piece]) : piece;
+    const { frame, ended, rest } = read(buf, false);
     yield* emit(frame);
     if (frame.failure || ended) return;
-    carry = rest < buf.length ? buf.subarray(rest) : undefined;
-    lineStart -= rest;
-    resumeAt -= rest;
-    if (carry && carry.length > MAX_SSE_EVENT_CHARS) throw new Error(`an upstream SSE event exceeds ${MAX_SSE_EVENT_CHARS} bytes`);
+    carry = rest < buf.length ? [buf.subarray(rest)] : [];
+    carried = buf.length - rest;
+    if (carried > MAX_SSE_EVENT_CHARS) throw new Error(`an upstream SSE event exceeds ${MAX_SSE_EVENT_CHARS} bytes`);
   }
-  if (carry) {
-    yield* emit(read(carry, resumeAt, true).frame);
+  if (carried > 0) yield* emit(read(carry.length === 1 ? carry[0]! : Buffer.concat(carry), true).frame);
+}
+
+/**
+ * Whether `next` holds the blank line that ends the event carried so far (whose last piece is
+ * `before`): a line end at the start of a line. Only the new bytes are looked at.
+ */
+function endsEvent(before: Buffer, next: Buffer): boolean {
+  const last = before[before.length - 1];
+  let atLineStart = last === LF || last === CR;
+  let i = 0;
+  // A CR closing the carried part and an LF opening this one are one CRLF.
+  if (last === CR && next[0] === LF) i = 1;
+  for (; i < next.length; i++) {
+    const ch = next[i]!;
+    if (ch !== LF && ch !== CR) {
+      atLineStart = false;
+      continue;
+    }
+    if (atLineStart) return true;
+    atLineStart = true;
+    if (ch === CR && next[i + 1] === LF) i++;
   }
+  return false;
 }
 
 /**

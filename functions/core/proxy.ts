@@ -280,7 +280,7 @@ export function createProxy(deps: ProxyDeps) {
         forwardHeaders: forwardFor,
         // The pass-through lane for a streaming client whose answer the proxy need not read or render
         // (a shadowed one is compared as text; one the response store keeps carries the proxy's id).
-        ...(chat.stream && !shadowServed && !keeper?.keeps ? { passThrough: { ...(ingress.laneTracker ? { tracker: () => ingress.laneTracker!() } : {}) } } : {}),
+        ...(chat.stream && alias.policy.passThrough && !shadowServed && !keeper?.keeps ? { passThrough: { ...(ingress.laneTracker ? { tracker: () => ingress.laneTracker!() } : {}) } } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
       loopDeps,
