@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -90,16 +90,22 @@ export async function bundleStart(times = 7): Promise<Reading[]> {
   ];
 }
 
-/** `npm start` until the port accepts a connection, one start at a time (p50 of `times`). */
+/**
+ * `npm start` (functions/local/start.ts) until the port accepts a connection, one start at a time:
+ * the first with Node's compile cache empty (a fresh checkout, or every source changed), then the
+ * p50 of `times` starts with the cache filled (any later start).
+ */
 export async function timeToListen(times = 5): Promise<Reading[]> {
   mkdirSync(OUT, { recursive: true });
+  const cache = join(OUT, 'compile-cache');
+  rmSync(cache, { recursive: true, force: true });
   const config = join(OUT, 'listen-config.yaml');
   writeFileSync(config, 'providers:\n  l: { kind: openai-compatible, baseUrl: "http://127.0.0.1:9/v1" }\naliases:\n  m: { targets: [ { provider: l, model: x } ] }\n');
   const samples: number[] = [];
-  for (let i = 0; i < times; i++) {
+  for (let i = 0; i < times + 1; i++) {
     const port = 20000 + Math.floor(Math.random() * 20000);
     const start = performance.now();
-    const proc = spawn(process.execPath, ['functions/local/main.ts', '--config', config, '--port', String(port)], { stdio: 'ignore' });
+    const proc = spawn(process.execPath, ['functions/local/start.ts', '--config', config, '--port', String(port)], { stdio: 'ignore', env: { ...process.env, NODE_COMPILE_CACHE: cache } });
     try {
       for (;;) {
         const up = await new Promise<boolean>((resolve) => {
@@ -118,5 +124,8 @@ export async function timeToListen(times = 5): Promise<Reading[]> {
       proc.kill();
     }
   }
-  return [{ label: 'local server: time to listen after start', value: median(samples), unit: 'ms', target: { max: 300 } }];
+  return [
+    { label: 'local server: time to listen after start, compile cache empty', value: samples[0]!, unit: 'ms' },
+    { label: 'local server: time to listen after start', value: median(samples.slice(1)), unit: 'ms', target: { max: 300 } },
+  ];
 }
