@@ -50,4 +50,14 @@ describe('Lambda bundle size', () => {
     // …and both are still there for when they are needed.
     expect(Object.keys(metafile.inputs).some((path) => path.includes('node_modules/zod/'))).toBe(true);
   }, 60_000);
+
+  it('builds the health checker without the request path of the proxy', async () => {
+    const { metafile } = await buildLambdaBundle(ENTRIES.health);
+    const inputs = Object.keys(metafile.inputs);
+    // It probes providers and moves breakers: it needs the compiled config and the provider
+    // dialects (whose folders also carry their ingress side), not the attempt loop, the proxy's
+    // composition or the status page.
+    expect(inputs.filter((path) => /functions\/(core\/proxy|core\/attempt-loop|core\/shadow|adapters\/aws-runtime|adapters\/aws-status-page)\.ts$/.test(path))).toEqual([]);
+    expect(inputs.some((path) => path.endsWith('functions/dialects/openai/build-request.ts'))).toBe(true);
+  }, 60_000);
 });
