@@ -8,7 +8,7 @@ import { answerProbes } from './child-probe.ts';
  * one event every SLOW_GAP_MS for SLOW_EVENTS events (concurrent streams held open, for memory);
  * `/cut/v1/...` cuts a stream halfway unless asked to continue one; `/late/v1/...` sends its first
  * token after LATE_MS;
- * `…/responses` streams the same answer as Responses API events.
+ * `…/responses` streams the same answer as Responses API events, `/v1/messages` as Messages events.
  */
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 20);
 const SLOW_EVENTS = Number(process.env.BENCH_SLOW_EVENTS ?? 100);
@@ -56,6 +56,21 @@ const responsesFrames = (() => {
   ];
 })();
 
+/** The same answer as a Messages API stream (`POST /v1/messages`), as Anthropic sends it. */
+const messagesFrames = (() => {
+  const event = (type: string, fields: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields })}\n\n`;
+  const message = { id: 'msg_bench', type: 'message', role: 'assistant', model: 'bench-model', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } };
+  return [
+    event('message_start', { message }),
+    event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+    event('ping', {}),
+    ...Array.from({ length: CHUNKS }, (_, i) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `token${i} ` } })),
+    event('content_block_stop', { index: 0 }),
+    event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: CHUNKS } }),
+    event('message_stop', {}),
+  ];
+})();
+
 const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
   let body = '';
   req.setEncoding('utf8');
@@ -72,8 +87,8 @@ const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
       return;
     }
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    if (req.url?.endsWith('/responses')) {
-      for (const f of responsesFrames) res.write(f);
+    if (req.url?.endsWith('/responses') || req.url?.endsWith('/v1/messages')) {
+      for (const f of req.url.endsWith('/responses') ? responsesFrames : messagesFrames) res.write(f);
       res.end();
       return;
     }

@@ -9,16 +9,21 @@ import { answerProbes } from './child-probe.ts';
  * (the default) or the URL of a DynamoDB-protocol endpoint (the bench's dynalite relay).
  */
 const upstream = process.env.BENCH_UPSTREAM!;
+process.env.BENCH_KEY ??= 'sk-bench-not-a-key';
 const storeEndpoint = process.env.BENCH_STORE ?? 'memory';
 const result = validateConfig({
+  // First-party kinds: a Chat Completions, Responses or Messages client of the same API takes the
+  // pass-through lane (the fake does not check keys).
   providers: {
-    bench: { kind: 'openai-compatible', baseUrl: `${upstream}/v1` },
-    failing: { kind: 'openai-compatible', baseUrl: `${upstream}/fail/v1` },
-    slow: { kind: 'openai-compatible', baseUrl: `${upstream}/slow/v1` },
-    cutting: { kind: 'openai-compatible', baseUrl: `${upstream}/cut/v1` },
-    late: { kind: 'openai-compatible', baseUrl: `${upstream}/late/v1` },
+    bench: { kind: 'openai', baseUrl: `${upstream}/v1`, apiKey: 'env:BENCH_KEY' },
+    failing: { kind: 'openai', baseUrl: `${upstream}/fail/v1`, apiKey: 'env:BENCH_KEY' },
+    slow: { kind: 'openai', baseUrl: `${upstream}/slow/v1`, apiKey: 'env:BENCH_KEY' },
+    cutting: { kind: 'openai', baseUrl: `${upstream}/cut/v1`, apiKey: 'env:BENCH_KEY' },
+    late: { kind: 'openai', baseUrl: `${upstream}/late/v1`, apiKey: 'env:BENCH_KEY' },
     // The same fake provider through its Responses API.
-    responses: { kind: 'openai-compatible', baseUrl: `${upstream}/v1`, apis: ['responses'] },
+    responses: { kind: 'openai', baseUrl: `${upstream}/v1`, apiKey: 'env:BENCH_KEY', apis: ['responses'] },
+    // The same fake provider through the Messages API (`/v1/messages`).
+    anthropic: { kind: 'anthropic', baseUrl: upstream, apiKey: 'env:BENCH_KEY' },
   },
   aliases: {
     direct: { targets: [{ provider: 'bench', model: 'bench-model' }] },
@@ -30,6 +35,11 @@ const result = validateConfig({
     late: { targets: [{ provider: 'late', model: 'bench-model' }] },
     hedged: { targets: [{ provider: 'late', model: 'bench-model' }, { provider: 'bench', model: 'bench-model' }], policy: { hedgeAfterMs: 5, hedgeMaxShare: 1 } },
     'responses-direct': { targets: [{ provider: 'responses', model: 'bench-model' }] },
+    'messages-direct': { targets: [{ provider: 'anthropic', model: 'bench-model' }] },
+    // The same requests with the pass-through lane off: every answer parsed and re-encoded.
+    translated: { targets: [{ provider: 'bench', model: 'bench-model' }], policy: { passThrough: false } },
+    'responses-translated': { targets: [{ provider: 'responses', model: 'bench-model' }], policy: { passThrough: false } },
+    'messages-translated': { targets: [{ provider: 'anthropic', model: 'bench-model' }], policy: { passThrough: false } },
     // Every request also goes to a shadow (the same fake provider): what does the client pay for it?
     shadowed: { targets: [{ provider: 'bench', model: 'bench-model' }], shadow: { target: { provider: 'bench', model: 'shadow-model' }, sampleRate: 1 } },
   },

@@ -63,6 +63,8 @@ function sideBySide(name: string, stream: boolean, concurrency: number): Scenari
       direct: { via: 'direct', path, body: openai('bench-model', stream) },
       floor: { via: 'floor', path, body: openai('bench-model', stream) },
       understudy: { via: 'understudy', path, body: openai('direct', stream) },
+      // A streamed answer passes through (same API); the translation lane's counterpart beside it.
+      ...(stream ? { 'understudy translated': { via: 'understudy', path, body: openai('translated', stream) } } : {}),
     },
   };
 }
@@ -100,7 +102,21 @@ export const SCENARIOS: Scenario[] = [
     runs: {
       floor: { via: 'floor', path: '/v1/responses', body: responses('bench-model') },
       'understudy same API': { via: 'understudy', path: '/v1/responses', body: responses('responses-direct') },
+      'understudy same API translated': { via: 'understudy', path: '/v1/responses', body: responses('responses-translated') },
       'understudy via chat': { via: 'understudy', path: '/v1/responses', body: responses('direct') },
+    },
+  },
+  {
+    // A Messages client (Claude Code, the Anthropic SDK) and an Anthropic target: passed through,
+    // and the same with the pass-through lane off.
+    name: 'messages c=1',
+    stream: true,
+    concurrency: 1,
+    requests: N1,
+    runs: {
+      floor: { via: 'floor', path: '/v1/messages', body: anthropic('bench-model', true) },
+      'understudy same API': { via: 'understudy', path: '/v1/messages', body: anthropic('messages-direct', true) },
+      'understudy same API translated': { via: 'understudy', path: '/v1/messages', body: anthropic('messages-translated', true) },
     },
   },
   {
@@ -152,9 +168,18 @@ export const FIGURES: Figure[] = [
   { label: 'added TTFT over floor, stream c=1', unit: 'ms', value: (r) => m(r, 'stream c=1', 'understudy').ttft - m(r, 'stream c=1', 'floor').ttft, target: { max: 0.3 } },
   { label: 'floor: added TTFT over direct, stream c=16', unit: 'ms', value: (r) => m(r, 'stream c=16', 'floor').ttft - m(r, 'stream c=16', 'direct').ttft },
   { label: 'added TTFT over floor, stream c=16', unit: 'ms', value: (r) => m(r, 'stream c=16', 'understudy').ttft - m(r, 'stream c=16', 'floor').ttft, target: { max: 1 } },
+  { label: 'translation lane (chat, same API): CPU per request vs floor, stream c=16', unit: '×', value: (r) => m(r, 'stream c=16', 'understudy translated').cpuMs! / m(r, 'stream c=16', 'floor').cpuMs! },
+  { label: 'translation lane (chat, same API): added TTFT over floor, stream c=1', unit: 'ms', value: (r) => m(r, 'stream c=1', 'understudy translated').ttft - m(r, 'stream c=1', 'floor').ttft },
+  { label: 'messages, pass-through lane: CPU per request vs floor', unit: '×', value: (r) => m(r, 'messages c=1', 'understudy same API').cpuMs! / m(r, 'messages c=1', 'floor').cpuMs! },
+  { label: 'messages, translation lane: CPU per request vs floor', unit: '×', value: (r) => m(r, 'messages c=1', 'understudy same API translated').cpuMs! / m(r, 'messages c=1', 'floor').cpuMs! },
+  { label: 'messages, pass-through lane: added TTFT over floor', unit: 'ms', value: (r) => m(r, 'messages c=1', 'understudy same API').ttft - m(r, 'messages c=1', 'floor').ttft },
+  { label: 'messages, translation lane: added TTFT over floor', unit: 'ms', value: (r) => m(r, 'messages c=1', 'understudy same API translated').ttft - m(r, 'messages c=1', 'floor').ttft },
   { label: 'translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'translation c=1', 'understudy').ttft - m(r, 'translation c=1', 'floor').ttft },
   { label: 'translation: CPU per request vs floor', unit: '×', value: (r) => m(r, 'translation c=1', 'understudy').cpuMs! / m(r, 'translation c=1', 'floor').cpuMs! },
   { label: 'responses, same API: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy same API').ttft - m(r, 'responses c=1', 'floor').ttft },
+  { label: 'responses, same API, translation lane: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy same API translated').ttft - m(r, 'responses c=1', 'floor').ttft },
+  { label: 'responses, same API: CPU per request vs floor, pass-through lane', unit: '×', value: (r) => m(r, 'responses c=1', 'understudy same API').cpuMs! / m(r, 'responses c=1', 'floor').cpuMs! },
+  { label: 'responses, same API: CPU per request vs floor, translation lane', unit: '×', value: (r) => m(r, 'responses c=1', 'understudy same API translated').cpuMs! / m(r, 'responses c=1', 'floor').cpuMs! },
   { label: 'responses via chat translation: added TTFT over floor, c=1', unit: 'ms', value: (r) => m(r, 'responses c=1', 'understudy via chat').ttft - m(r, 'responses c=1', 'floor').ttft },
   { label: 'continuation: extra time to finish a cut stream', unit: 'ms', value: (r) => m(r, 'continuation c=1', 'continued').total - m(r, 'continuation c=1', 'plain').total },
   { label: 'continuation: CPU per request vs an uncut stream', unit: '×', value: (r) => m(r, 'continuation c=1', 'continued').cpuMs! / m(r, 'continuation c=1', 'plain').cpuMs! },
