@@ -1,10 +1,11 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBreakerTable } from '../../functions/adapters/create-breaker-table.ts';
 import { DynamoSpendStore } from '../../functions/adapters/dynamo-spend-store.ts';
 import { validateConfig } from '../../functions/config/load.ts';
 import { Budgets } from '../../functions/core/budgets/budgets.ts';
-import { SpendLedger, type SpendCounter } from '../../functions/core/budgets/spend-ledger.ts';
+import { SPEND_RETRY_HORIZON_MS, SpendLedger, type SpendCounter } from '../../functions/core/budgets/spend-ledger.ts';
+import { startDelayRelay } from '../support/delay-relay.ts';
 import { startDynalite } from '../support/dynalite.ts';
 import { ManualClock } from '../support/manual-clock.ts';
 import { RecordingTelemetry } from '../support/recording-telemetry.ts';
@@ -128,4 +129,83 @@ describe('spend in DynamoDB', () => {
     await healthy.ledger.refresh();
     expect(healthy.ledger.spent(counter)).toBe(7_000);
   });
+  it('a write that times out after DynamoDB applied it is sent again as the same batch and counted once', async () => {
+    const name = await table();
+    const clock = new ManualClock({ frozen: true });
+    const telemetry = new RecordingTelemetry();
+    const fast = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    // Requests reach the table at once; its answers come back after the client gave up.
+    const relay = await startDelayRelay(dynalite.endpoint, 1_000);
+    const slow = new DynamoDBClient({ endpoint: relay.endpoint, region: 'us-east-1', credentials, maxAttempts: 2 });
+    let slowStore = true;
+    const store = new DynamoSpendStore({ client: async () => (slowStore ? slow : fast), table: name, timeoutMs: 100 });
+    const ledger = new SpendLedger({ store, clock, telemetry, flushMs: 60_000 });
+    try {
+      ledger.record(counter, 7_000);
+      await ledger.flush();
+      expect(telemetry.count('SpendStoreDegraded')).toBe(1);
+      // The client saw a failure, yet the table applied the write.
+      while ((await storedItem(fast, name))?.nanoUsd?.N !== '7000') await new Promise((resolve) => setTimeout(resolve, 20));
+      ledger.record(counter, 1_000);
+      expect(ledger.spent(counter)).toBe(8_000);
+      slowStore = false;
+      await ledger.flush(); // the same batch again: refused by the table as applied already
+      expect((await storedItem(fast, name))?.nanoUsd?.N).toBe('7000');
+      expect(ledger.spent(counter)).toBe(8_000);
+      await ledger.flush(); // then the spend recorded meanwhile, in a batch of its own
+      expect((await storedItem(fast, name))?.nanoUsd?.N).toBe('8000');
+      await ledger.refresh();
+      expect(ledger.spent(counter)).toBe(8_000);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('a write the table refused on its only try rejoins the pending spend and is written once later', async () => {
+    const name = `spend-${++tables}`;
+    const clock = new ManualClock({ frozen: true });
+    const telemetry = new RecordingTelemetry();
+    const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+    const ledger = new SpendLedger({ store: new DynamoSpendStore({ client, table: name }), clock, telemetry, flushMs: 60_000 });
+    ledger.record(counter, 3_000);
+    await ledger.flush(); // no such table yet: a 400, nothing applied
+    expect(telemetry.count('SpendStoreDegraded')).toBe(1);
+    await createBreakerTable(client, name);
+    ledger.record(counter, 500);
+    await ledger.flush();
+    expect((await storedItem(client, name))?.nanoUsd?.N).toBe('3500');
+    expect(ledger.spent(counter)).toBe(3_500);
+  });
+
+  it('keeps one seq per writer on the item and forgets writers silent for twice the retry horizon', async () => {
+    const name = await table();
+    const clock = new ManualClock({ frozen: true });
+    const a = instance(name, clock);
+    const b = instance(name, clock);
+    a.ledger.record(counter, 100);
+    b.ledger.record(counter, 200);
+    await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+    expect(writers(await storedItem(a.client, name))).toHaveLength(2);
+    clock.advance(2 * SPEND_RETRY_HORIZON_MS + 1);
+    b.ledger.record(counter, 300);
+    await b.ledger.flush();
+    // Removed beside b's write, conditionally: a's seq is gone, b's and the total stay.
+    while (writers(await storedItem(a.client, name)).length > 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    const item = await storedItem(a.client, name);
+    expect(item?.nanoUsd?.N).toBe('600');
+    expect(writers(item)).toHaveLength(1);
+    // a writes again later: a new seq, counted once.
+    a.ledger.record(counter, 50);
+    await a.ledger.flush();
+    expect((await storedItem(a.client, name))?.nanoUsd?.N).toBe('650');
+  });
 });
+
+async function storedItem(client: DynamoDBClient, name: string): Promise<Record<string, AttributeValue> | undefined> {
+  const { Item } = await client.send(new GetItemCommand({ TableName: name, Key: { pk: { S: 'spend#key:team-a' }, sk: { S: 'day#2026-12-02' } }, ConsistentRead: true }));
+  return Item;
+}
+
+function writers(item: Record<string, AttributeValue> | undefined): string[] {
+  return Object.keys(item ?? {}).filter((name) => name.startsWith('w_'));
+}

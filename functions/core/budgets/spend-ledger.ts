@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { METRICS } from '../../config/metric-names.ts';
 import type { Clock, Telemetry } from '../ports.ts';
 
@@ -10,13 +11,43 @@ export interface SpendCounter {
 }
 
 /**
+ * One write of one instance's spend to one counter. `writer` names the instance and `seq` grows
+ * with every batch it writes (a time in ms, kept strictly increasing), so a batch sent again after
+ * an ambiguous failure (a timeout, a cut connection, a 5xx: the store may have applied it) is
+ * refused by the store as already applied instead of being added twice.
+ */
+export interface SpendBatch {
+  writer: string;
+  seq: number;
+  amount: number;
+}
+
+/**
  * Where spend is shared between instances. Amounts are integers (nano-USD), so every sum is exact.
- * `add` is one atomic increment (DynamoDB `ADD`) and answers the new total.
+ * `add` is one atomic, conditional increment and answers the new total: it adds `batch.amount`
+ * unless this writer's batch `seq` (or a later one) was applied already, and then answers the total
+ * without adding. It throws SpendWriteRefusedError when the store definitely did not apply the
+ * batch (a 4xx on the only attempt); any other error leaves the outcome unknown.
  */
 export interface SpendStore {
-  add(counter: SpendCounter, amount: number): Promise<number>;
+  add(counter: SpendCounter, batch: SpendBatch): Promise<number>;
   read(counters: SpendCounter[]): Promise<Map<string, number>>;
 }
+
+/** The store refused a batch and applied nothing of it: its amount may be written again as new. */
+export class SpendWriteRefusedError extends Error {
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'SpendWriteRefusedError';
+  }
+}
+
+/**
+ * How long a batch of unknown outcome is sent again with its `seq` before it is given up (and the
+ * store may forget a writer's `seq` after twice as long). An instance frozen that long with such a
+ * batch loses it rather than risking counting it twice: an overcount would block callers early.
+ */
+export const SPEND_RETRY_HORIZON_MS = 60 * 60_000;
 
 export function counterId(counter: Pick<SpendCounter, 'scope' | 'period'>): string {
   return `${counter.scope}|${counter.period}`;
@@ -37,10 +68,10 @@ interface Entry {
   /** The shared total as last read or written. */
   shared: number;
   readAt: number;
-  /** Recorded here, not yet written. */
+  /** Recorded here, not yet in a batch. */
   pending: number;
-  /** Being written right now. */
-  writing: number;
+  /** The batch being written, or whose outcome is unknown: sent again as it is, never merged. */
+  batch?: SpendBatch;
 }
 
 /**
@@ -48,8 +79,10 @@ interface Entry {
  * reads the instance's view (the last known shared total plus what this instance has not written
  * yet) and never waits for the store; spend is aggregated per counter and written with one atomic
  * add per counter per flush, beside the traffic; views are refreshed in the background, one read
- * at a time. A store that fails leaves the amounts pending for the next flush, so nothing is lost
- * while the instance lives; the instance keeps deciding on its own view meanwhile.
+ * at a time. A write that fails is sent again at the next flush as the same batch (same `seq`, same
+ * amount; newer spend waits for the batch after it), so the store applies it exactly once whether
+ * or not the failed try reached it; a batch the store definitely refused rejoins the pending spend.
+ * Nothing is lost while the instance lives; the instance keeps deciding on its own view meanwhile.
  */
 export class SpendLedger {
   private readonly entries = new Map<string, Entry>();
@@ -63,6 +96,9 @@ export class SpendLedger {
   private flushing: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private lastFlushAt = -Infinity;
+  /** This instance as a writer of the shared counters (11 characters: the item keeps one per writer). */
+  private readonly writer = randomBytes(8).toString('base64url');
+  private lastSeq = 0;
 
   constructor(options: SpendLedgerOptions) {
     this.store = options.store;
@@ -76,7 +112,7 @@ export class SpendLedger {
   spent(counter: SpendCounter): number {
     const entry = this.entry(counter);
     if (this.clock.now() - entry.readAt >= this.refreshMs) this.refresh();
-    return entry.shared + entry.pending + entry.writing;
+    return entry.shared + entry.pending + (entry.batch?.amount ?? 0);
   }
 
   /** Adds spend; written to the store within `flushMs` (or at the next `flush`). */
@@ -99,36 +135,23 @@ export class SpendLedger {
    */
   async flushIfDue(boundMs: number): Promise<void> {
     if (this.clock.now() - this.lastFlushAt < this.flushMs) return;
-    if (![...this.entries.values()].some((e) => e.pending > 0)) return;
+    if (![...this.entries.values()].some((e) => e.pending > 0 || e.batch)) return;
     await this.flush(boundMs);
   }
 
-  /** Writes every pending amount (one atomic add per counter); waits at most `boundMs`. */
+  /** Writes every pending amount (one conditional add per counter); waits at most `boundMs`. */
   async flush(boundMs = Infinity): Promise<void> {
     this.lastFlushAt = this.clock.now();
     const run = (async () => {
       await this.flushing;
       const writes: Promise<void>[] = [];
       for (const entry of this.entries.values()) {
-        if (entry.pending === 0) continue;
-        const amount = entry.pending;
-        entry.pending = 0;
-        entry.writing += amount;
-        writes.push(
-          this.store.add(entry.counter, amount).then(
-            (total) => {
-              entry.writing -= amount;
-              // The total includes this amount (now out of `writing`); a refresh may have seen more.
-              entry.shared = Math.max(entry.shared, total);
-              entry.readAt = this.clock.now();
-            },
-            (error: unknown) => {
-              entry.writing -= amount;
-              entry.pending += amount;
-              this.degraded('spend write failed', error);
-            },
-          ),
-        );
+        if (!entry.batch) {
+          if (entry.pending === 0) continue;
+          entry.batch = { writer: this.writer, seq: this.nextSeq(), amount: entry.pending };
+          entry.pending = 0;
+        }
+        writes.push(this.write(entry, entry.batch));
       }
       await Promise.all(writes);
     })();
@@ -137,6 +160,34 @@ export class SpendLedger {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([run, new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)))]);
     clearTimeout(timer);
+  }
+
+  private async write(entry: Entry, batch: SpendBatch): Promise<void> {
+    try {
+      const total = await this.store.add(entry.counter, batch);
+      entry.batch = undefined;
+      // The total includes this batch (now out of the view's sum); a refresh may have seen more.
+      entry.shared = Math.max(entry.shared, total);
+      entry.readAt = this.clock.now();
+    } catch (error) {
+      this.degraded('spend write failed', error);
+      if (error instanceof SpendWriteRefusedError) {
+        // Nothing of it was applied: the amount goes out again in a new batch.
+        entry.batch = undefined;
+        entry.pending += batch.amount;
+      } else if (this.clock.now() - batch.seq >= SPEND_RETRY_HORIZON_MS) {
+        // The store may have forgotten the seq by the next try: better lost than counted twice.
+        entry.batch = undefined;
+        this.telemetry?.log('warn', 'spend batch of unknown outcome given up', { amount: batch.amount });
+      }
+      // Otherwise the same batch is sent again at the next flush.
+    }
+  }
+
+  /** Strictly increasing per writer, and a time: the store forgets writers long silent. */
+  private nextSeq(): number {
+    this.lastSeq = Math.max(this.clock.now(), this.lastSeq + 1);
+    return this.lastSeq;
   }
 
   /** Reads the shared totals of every known counter now (awaitable: the CLI and tests). */
@@ -174,7 +225,7 @@ export class SpendLedger {
     const id = counterId(counter);
     let entry = this.entries.get(id);
     if (!entry) {
-      entry = { counter, shared: 0, readAt: -Infinity, pending: 0, writing: 0 };
+      entry = { counter, shared: 0, readAt: -Infinity, pending: 0 };
       this.entries.set(id, entry);
     }
     return entry;
