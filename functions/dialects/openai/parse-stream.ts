@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../../ir/events.ts';
-import { parseSse } from '../shared/sse.ts';
+import { SseReader, type SseMessage } from '../shared/sse.ts';
 import { errorDetails, streamFailure } from './errors.ts';
 import { finishFromOpenAi } from './finish-reason.ts';
 import { usageFromOpenAi } from './usage.ts';
@@ -41,11 +41,15 @@ const ERROR_FINISH = new Set(['error', 'insufficient_system_resource']);
 export async function* parseOpenAiStream(body: AsyncIterable<Uint8Array>, newId: () => string = newToolCallId): AsyncGenerator<StreamEvent> {
   let started = false;
   let finished = false;
+  /** `[DONE]`, or an error event: nothing more is read. */
+  let over = false;
   let ordinals = 0;
   const calls = new Map<string, OpenCall>();
   let lastKey: string | undefined;
+  /** The events of the SSE events read so far from the current chunk. */
+  let out: StreamEvent[] = [];
 
-  function* toolCall(fragment: OpenAiChunkToolCall, position: number): Generator<StreamEvent> {
+  function toolCall(fragment: OpenAiChunkToolCall, position: number): void {
     // Without an index (a few vendors), the id names the call; a bare fragment continues the last one.
     const key = typeof fragment.index === 'number' ? `i${fragment.index}` : fragment.id ? `id${fragment.id}` : (lastKey ?? `p${position}`);
     lastKey = key;
@@ -61,62 +65,88 @@ export async function* parseOpenAiStream(body: AsyncIterable<Uint8Array>, newId:
       call.pending += args;
       if (!call.name) return; // wait for the name before the call can start
       call.ordinal = ordinals++;
-      yield { type: 'tool-call-start', index: call.ordinal, id: call.id ?? newId(), name: call.name };
-      if (call.pending !== '') yield { type: 'tool-call-delta', index: call.ordinal, arguments: call.pending };
+      out.push({ type: 'tool-call-start', index: call.ordinal, id: call.id ?? newId(), name: call.name });
+      if (call.pending !== '') out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: call.pending });
       call.pending = '';
       return;
     }
-    if (args !== '') yield { type: 'tool-call-delta', index: call.ordinal, arguments: args };
+    if (args !== '') out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: args });
   }
 
-  for await (const message of parseSse(body)) {
+  /** One SSE event's IR events, into `out`. */
+  function read(message: SseMessage): void {
     const data = message.data.trim();
-    if (data === '[DONE]') return;
+    if (data === '[DONE]') {
+      over = true;
+      return;
+    }
     let chunk: OpenAiChunk;
     try {
       chunk = JSON.parse(data) as OpenAiChunk;
     } catch {
-      continue; // a malformed event: skip it, the next one resyncs
+      return; // a malformed event: skip it, the next one resyncs
     }
-    if (typeof chunk !== 'object' || chunk === null) continue;
+    if (typeof chunk !== 'object' || chunk === null) return;
     if ((chunk.error !== undefined && chunk.error !== null) || chunk.object === 'error' || message.event === 'error') {
-      yield { type: 'error', failure: streamFailure(errorDetails(chunk as OpenAiErrorBody)) };
+      out.push({ type: 'error', failure: streamFailure(errorDetails(chunk as OpenAiErrorBody)) });
+      over = true;
       return;
     }
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     if (!started && (choices.length > 0 || (typeof chunk.id === 'string' && chunk.id !== ''))) {
       started = true;
-      yield { type: 'start', ...(chunk.id ? { id: chunk.id } : {}), ...(chunk.model ? { model: chunk.model } : {}) };
+      out.push({ type: 'start', ...(chunk.id ? { id: chunk.id } : {}), ...(chunk.model ? { model: chunk.model } : {}) });
     }
     const choice = choices.find((c) => c?.index === 0) ?? choices[0];
     const delta = choice?.delta;
     if (delta && !finished) {
       if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
-        yield { type: 'reasoning-delta', text: delta.reasoning_content };
+        out.push({ type: 'reasoning-delta', text: delta.reasoning_content });
       } else if (typeof delta.reasoning === 'string' && delta.reasoning !== '') {
-        yield { type: 'reasoning-delta', text: delta.reasoning };
+        out.push({ type: 'reasoning-delta', text: delta.reasoning });
       }
-      if (typeof delta.content === 'string' && delta.content !== '') yield { type: 'text-delta', text: delta.content };
+      if (typeof delta.content === 'string' && delta.content !== '') out.push({ type: 'text-delta', text: delta.content });
       // A refusal is what the model said instead of an answer: the client sees it as text.
-      if (typeof delta.refusal === 'string' && delta.refusal !== '') yield { type: 'text-delta', text: delta.refusal };
+      if (typeof delta.refusal === 'string' && delta.refusal !== '') out.push({ type: 'text-delta', text: delta.refusal });
       if (Array.isArray(delta.tool_calls)) {
         for (const [position, fragment] of delta.tool_calls.entries()) {
-          if (typeof fragment === 'object' && fragment !== null) yield* toolCall(fragment, position);
+          if (typeof fragment === 'object' && fragment !== null) toolCall(fragment, position);
         }
       }
     }
     const usage = chunk.usage ?? chunk.x_groq?.usage;
-    if (usage && typeof usage === 'object') yield { type: 'usage', usage: usageFromOpenAi(usage) };
+    if (usage && typeof usage === 'object') out.push({ type: 'usage', usage: usageFromOpenAi(usage) });
     const reason = choice?.finish_reason;
     if (typeof reason === 'string' && reason !== '' && !finished) {
       if (ERROR_FINISH.has(reason)) {
-        yield { type: 'error', failure: { kind: 'server', message: `the provider stopped with finish_reason "${reason}"`, providerCode: reason } };
+        out.push({ type: 'error', failure: { kind: 'server', message: `the provider stopped with finish_reason "${reason}"`, providerCode: reason } });
+        over = true;
         return;
       }
       finished = true;
       const open = [...calls.values()].flatMap((c) => (c.ordinal === undefined ? [] : [c.ordinal])).sort((a, b) => a - b);
-      for (const index of open) yield { type: 'tool-call-end', index };
-      yield { type: 'finish', reason: finishFromOpenAi(reason, ordinals > 0), providerReason: reason };
+      for (const index of open) out.push({ type: 'tool-call-end', index });
+      out.push({ type: 'finish', reason: finishFromOpenAi(reason, ordinals > 0), providerReason: reason });
     }
   }
+
+  // The body's chunks are read here and parsed synchronously, one async step per chunk and one
+  // yield per IR event, instead of an SSE generator and a JSON step in between for every event.
+  const reader = new SseReader();
+  for await (const bytes of body) {
+    for (const message of reader.push(bytes)) {
+      read(message);
+      if (over) break;
+    }
+    const events = out;
+    out = [];
+    for (const event of events) yield event;
+    if (over) return;
+    reader.assertBounded();
+  }
+  for (const message of reader.end()) {
+    read(message);
+    if (over) break;
+  }
+  for (const event of out) yield event;
 }

@@ -18,41 +18,62 @@ export const MAX_SSE_EVENT_CHARS = 8 * 1024 * 1024;
  * and an event larger than `maxEventChars` ends the stream with an error instead of growing.
  */
 export async function* parseSse(body: AsyncIterable<Uint8Array>, maxEventChars = MAX_SSE_EVENT_CHARS): AsyncGenerator<SseMessage> {
-  const decoder = new TextDecoder();
-  /** The unfinished line carried over from earlier chunks, in pieces. */
-  let partial: string[] = [];
-  let partialChars = 0;
-  let event = '';
-  let data: string[] = [];
-  let dataChars = 0;
-  let sawCr = false;
-
+  const reader = new SseReader(maxEventChars);
   for await (const chunk of body) {
-    const text = decoder.decode(chunk, { stream: true });
+    yield* reader.push(chunk);
+    reader.assertBounded();
+  }
+  yield* reader.end();
+}
+
+/**
+ * The SSE parser of parseSse as a plain object: `push` takes the next chunk and returns the events
+ * it completed, synchronously. A stream parser that reads the body itself (one async loop per
+ * chunk, not one more async generator step per event) uses it directly. After handling a chunk's
+ * events, `assertBounded` throws if the unfinished event has grown past `maxEventChars`.
+ */
+export class SseReader {
+  private readonly maxEventChars: number;
+  private readonly decoder = new TextDecoder();
+  /** The unfinished line carried over from earlier chunks, in pieces. */
+  private partial: string[] = [];
+  private partialChars = 0;
+  private event = '';
+  private data: string[] = [];
+  private dataChars = 0;
+  private sawCr = false;
+
+  constructor(maxEventChars = MAX_SSE_EVENT_CHARS) {
+    this.maxEventChars = maxEventChars;
+  }
+
+  push(chunk: Uint8Array): SseMessage[] {
+    const messages: SseMessage[] = [];
+    const text = this.decoder.decode(chunk, { stream: true });
     let start = 0;
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);
       if (ch !== 10 && ch !== 13) continue;
       // A "\r\n" split across chunks: the "\n" closes nothing new.
-      if (ch === 10 && sawCr && i === 0 && partialChars === 0) {
-        sawCr = false;
+      if (ch === 10 && this.sawCr && i === 0 && this.partialChars === 0) {
+        this.sawCr = false;
         start = 1;
         continue;
       }
       let line = text.slice(start, i);
-      if (partialChars > 0) {
-        line = partial.join('') + line;
-        partial = [];
-        partialChars = 0;
+      if (this.partialChars > 0) {
+        line = this.partial.join('') + line;
+        this.partial = [];
+        this.partialChars = 0;
       }
       if (ch === 13 && text.charCodeAt(i + 1) === 10) i++;
-      sawCr = ch === 13 && i + 1 >= text.length;
+      this.sawCr = ch === 13 && i + 1 >= text.length;
       start = i + 1;
       if (line === '') {
-        if (data.length > 0) yield { event, data: data.join('\n') };
-        event = '';
-        data = [];
-        dataChars = 0;
+        if (this.data.length > 0) messages.push({ event: this.event, data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') });
+        this.event = '';
+        this.data = [];
+        this.dataChars = 0;
         continue;
       }
       if (line.charCodeAt(0) === 58 /* ':' */) continue;
@@ -61,20 +82,28 @@ export async function* parseSse(body: AsyncIterable<Uint8Array>, maxEventChars =
       let value = colon === -1 ? '' : line.slice(colon + 1);
       if (value.charCodeAt(0) === 32) value = value.slice(1);
       if (field === 'data') {
-        data.push(value);
-        dataChars += value.length;
-      } else if (field === 'event') event = value;
+        this.data.push(value);
+        this.dataChars += value.length;
+      } else if (field === 'event') this.event = value;
     }
     if (start < text.length) {
-      partial.push(text.slice(start));
-      partialChars += text.length - start;
+      this.partial.push(text.slice(start));
+      this.partialChars += text.length - start;
     }
-    if (partialChars + dataChars > maxEventChars) throw new Error(`an upstream SSE event exceeds ${maxEventChars} characters`);
+    return messages;
   }
-  const last = partial.join('') + decoder.decode();
-  // A final event without its blank line still counts if complete lines were read.
-  if (last !== '' && last.startsWith('data:')) data.push(last.slice(5).replace(/^ /, ''));
-  if (data.length > 0) yield { event, data: data.join('\n') };
+
+  /** Throws when the event still being read exceeds the bound. */
+  assertBounded(): void {
+    if (this.partialChars + this.dataChars > this.maxEventChars) throw new Error(`an upstream SSE event exceeds ${this.maxEventChars} characters`);
+  }
+
+  /** The body ended: a final event without its blank line still counts if complete lines were read. */
+  end(): SseMessage[] {
+    const last = this.partial.join('') + this.decoder.decode();
+    if (last !== '' && last.startsWith('data:')) this.data.push(last.slice(5).replace(/^ /, ''));
+    return this.data.length > 0 ? [{ event: this.event, data: this.data.join('\n') }] : [];
+  }
 }
 
 /** Encodes one SSE event. */
