@@ -28,13 +28,14 @@ async function breakerOf(h: Harness, target: string) {
 /** Slow but healthy: content at once, then one frame every 200 ms. */
 const slowStream = (): Behavior => ({ kind: 'sse', frames: openaiTextFrames(['a', 'b', 'c', 'd', 'e', 'f']), gapMs: 200 });
 
-async function healthyChain(primary: () => Behavior): Promise<{ h: Harness; seen: () => number }> {
+/** `openai-compatible` targets translate; `openai` targets take the pass-through lane (same API). */
+async function healthyChain(primary: () => Behavior, kind: 'openai-compatible' | 'openai' = 'openai-compatible'): Promise<{ h: Harness; seen: () => number }> {
   const p1 = await fakeHttp(primary);
   const p2 = await fakeHttp(() => ({ kind: 'sse', frames: openaiTextFrames(['fallback']) }));
   const h = await proxyFor(
     [
-      { kind: 'openai-compatible', url: `${p1.url}/v1`, model: 'm1' },
-      { kind: 'openai-compatible', url: `${p2.url}/v1`, model: 'm2' },
+      { kind, url: `${p1.url}/v1`, model: 'm1' },
+      { kind, url: `${p2.url}/v1`, model: 'm2' },
     ],
     { breaker: { consecutiveFailures: 2 } },
   );
@@ -42,8 +43,9 @@ async function healthyChain(primary: () => Behavior): Promise<{ h: Harness; seen
 }
 
 describe('client hang-ups are neutral for the breaker', () => {
-  it('after the commit point: five hang-ups mid-stream leave the primary closed and serving', async () => {
-    const { h } = await healthyChain(slowStream);
+  for (const [lane, kind] of [['translation lane', 'openai-compatible'], ['pass-through lane', 'openai']] as const) {
+  it(`after the commit point (${lane}): five hang-ups mid-stream leave the primary closed and serving`, async () => {
+    const { h } = await healthyChain(slowStream, kind);
     for (let i = 0; i < 5; i++) {
       const controller = new AbortController();
       const response = await post(h, controller.signal);
@@ -60,6 +62,7 @@ describe('client hang-ups are neutral for the breaker', () => {
     expect(next.headers.get('x-understudy-provider')).toBe('p1');
     await next.body?.cancel();
   });
+  }
 
   it('before the commit point (waiting for the first token): neutral, not exhausted, no failover', async () => {
     const { h, seen } = await healthyChain(() => ({ kind: 'sse', frames: openaiTextFrames(['late']), firstDelayMs: 1_500 }));
