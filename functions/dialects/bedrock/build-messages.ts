@@ -49,6 +49,7 @@ interface Turn {
 export function buildMessages(history: IrMessage[], options: { replaySignedReasoning: boolean }): MessagesResult {
   const messages = foldSystemMessages(history);
   const turns: Turn[] = [];
+  const documentName = documentNamer();
   const historyToolNames = new Set<string>();
   const push = (role: Turn['role'], first: ContentBlock[], middle: ContentBlock[], last: ContentBlock[]) => {
     if (first.length + middle.length + last.length === 0) return;
@@ -69,14 +70,14 @@ export function buildMessages(history: IrMessage[], options: { replaySignedReaso
         if (part.type === 'text') {
           if (part.text.trim() !== '') blocks.push({ text: part.text });
         } else {
-          const block = part.type === 'image' ? imageBlock(part) : documentBlock(part, index);
+          const block = part.type === 'image' ? imageBlock(part) : documentBlock(part, documentName(part, index));
           if ('failure' in block) return { ok: false, failure: block.failure };
           blocks.push(block);
         }
       }
       push('user', [], blocks, []);
     } else if (message.role === 'tool') {
-      const content = toolResultContent(message.content);
+      const content = toolResultContent(message.content, documentName);
       if ('failure' in content) return { ok: false, failure: content.failure };
       if (message.toolName) historyToolNames.add(message.toolName);
       const block: ContentBlock = {
@@ -148,14 +149,30 @@ function partsOf(content: ToolResultPart[], place: Place): LoweredPart[] | Unsup
   return 'refusal' in parts ? { failure: { kind: 'unsupported', message: parts.refusal } } : parts;
 }
 
+/**
+ * Names for the request's documents. Converse rejects two documents of one name anywhere in the
+ * request ("Messages can't contain duplicate document names"), and the whole history is sent on
+ * every turn: a name already given gets " (2)", " (3)" …
+ */
+function documentNamer(): (part: NativeDocument, index: number) => string {
+  const taken = new Set<string>();
+  return (part, index) => {
+    const base = bedrockName(documentName(part, index), index);
+    let name = base;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} (${n})`;
+    taken.add(name.toLowerCase());
+    return name;
+  };
+}
+
 /** A PDF (or another format Converse reads) as a document block: format, a name Bedrock accepts, the bytes. */
-function documentBlock(part: NativeDocument, index: number): ContentBlock.DocumentMember | Unsupported {
+function documentBlock(part: NativeDocument, name: string): ContentBlock.DocumentMember | Unsupported {
   const source = part.source;
   const format = source.type === 'base64' ? (BEDROCK_FORMATS[source.mediaType] as DocumentFormat | undefined) : undefined;
   if (source.type !== 'base64' || !format) {
     return { failure: { kind: 'unsupported', message: 'Bedrock takes documents only as bytes of a format it reads (pdf, txt, csv, html, md, doc(x), xls(x))' } };
   }
-  return { document: { format, name: bedrockName(documentName(part, index), index), source: { bytes: new Uint8Array(Buffer.from(source.data, 'base64')) } } };
+  return { document: { format, name, source: { bytes: new Uint8Array(Buffer.from(source.data, 'base64')) } } };
 }
 
 /**
@@ -170,7 +187,7 @@ export function bedrockName(name: string, index: number): string {
   return cleaned === '' ? `document ${index + 1}` : cleaned.slice(0, 200);
 }
 
-function toolResultContent(raw: ToolResultPart[]): ToolResultContentBlock[] | Unsupported {
+function toolResultContent(raw: ToolResultPart[], documentName: (part: NativeDocument, index: number) => string): ToolResultContentBlock[] | Unsupported {
   const parts = partsOf(raw, 'tool');
   if ('failure' in parts) return parts;
   const content: ToolResultContentBlock[] = [];
@@ -181,7 +198,7 @@ function toolResultContent(raw: ToolResultPart[]): ToolResultContentBlock[] | Un
       if ('failure' in image) return image;
       content.push({ image: image.image });
     } else {
-      const document = documentBlock(part, index);
+      const document = documentBlock(part, documentName(part, index));
       if ('failure' in document) return document;
       content.push({ document: document.document });
     }

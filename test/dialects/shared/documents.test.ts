@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bedrockName } from '../../../functions/dialects/bedrock/build-messages.ts';
+import { bedrockName, buildMessages } from '../../../functions/dialects/bedrock/build-messages.ts';
 import { contentRefusal, documentFromOpenAiFile, lowered, partRefusal, type Receiver } from '../../../functions/dialects/shared/documents.ts';
 import type { DocumentPart, OpaquePart } from '../../../functions/ir/request.ts';
 
@@ -71,5 +71,22 @@ describe('Bedrock document names', () => {
     ['...', 'document 1'],
   ])('%j → %j', (name, expected) => {
     expect(bedrockName(name, 0)).toBe(expected);
+  });
+});
+
+describe('Bedrock document names across the request', () => {
+  it('are unique in the whole history (Converse rejects a repeated name), untitled ones included', () => {
+    const untitled: DocumentPart = { type: 'document', source: pdf.source };
+    const built = buildMessages(
+      [
+        { role: 'user', content: [pdf, untitled, { type: 'text', text: 'Compare.' }] },
+        { role: 'assistant', content: [{ type: 'text', text: 'Done.' }] },
+        { role: 'user', content: [pdf, untitled, { type: 'text', text: 'Again.' }] },
+      ],
+      { replaySignedReasoning: false },
+    );
+    if (!built.ok) throw new Error(built.failure.message);
+    const names = built.messages.flatMap((m) => m.content?.flatMap((b) => ('document' in b && b.document ? [b.document.name] : [])) ?? []);
+    expect(names).toEqual(['a pdf', 'document-2 pdf', 'a pdf (2)', 'document-2 pdf (2)']);
   });
 });
