@@ -238,6 +238,9 @@ describe('anthropicIngress.parseRequest', () => {
       { type: 'text', text: 'A says c.', citations },
     ]);
     expect(request.messages[2]).toMatchObject({ role: 'tool', content: [{ type: 'opaque', block: search }] });
+    // An image from the Files API is meaningful to Anthropic only: kept as sent.
+    const fileImage = { type: 'image', source: { type: 'file', file_id: 'file_7' } };
+    expect(parsed({ ...base, messages: [{ role: 'user', content: [fileImage] }] }).messages[0]!.content).toEqual([{ type: 'opaque', dialect: 'anthropic', block: fileImage }]);
   });
 
   it('rejects a body that is not an object', () => {

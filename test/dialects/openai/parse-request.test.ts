@@ -138,6 +138,8 @@ describe('parseOpenAiRequest', () => {
     ['an unknown role', { model: 'fast', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role', /not supported/],
     ['a numeric content', { model: 'fast', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content', /string or an array/],
     ['an audio part', { model: 'fast', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, 'messages[0].content[0].type', /not supported/],
+    ['a file part with no file', { model: 'fast', messages: [{ role: 'user', content: [{ type: 'file', file: {} }] }] }, 'messages[0].content[0].file', /file_data/],
+    ['a file part that is not an object', { model: 'fast', messages: [{ role: 'user', content: [{ type: 'file', file: 'x' }] }] }, 'messages[0].content[0].file', /object/],
     ['an ftp image', { model: 'fast', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://x/y.png' } }] }] }, 'messages[0].content[0].image_url.url', /http/],
     ['tool call arguments as an object', { model: 'fast', messages: [{ role: 'assistant', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: {} } }] }] }, 'messages[0].tool_calls[0].function.arguments', /JSON string/],
     ['a tool message without tool_call_id', { model: 'fast', messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id', /tool_call_id/],
