@@ -11,8 +11,10 @@ import { buildLambdaBundle } from '../support/lambda-bundle.ts';
  * on first use, the DynamoDB one off the request path).
  */
 // 680 KB held the bundle at 663 KB; routing by task and cost (core/routing, core/budgets, its schema:
-// about 22 KB minified, no dependency) brought it to 686 KB, hence 700 KB.
-const BUDGET_BYTES = 400 * 1024;
+// about 22 KB minified, no dependency) brought it to 686 KB, hence 700 KB. Halved to 348 KB (zod's
+// locales out), budget 400 KB; status page on the function URL, documents in the IR and the
+// pass-through lane (frames, scanners, a resume tracker per API) brought it to 402 KB, hence 440 KB.
+const BUDGET_BYTES = 440 * 1024;
 const ENTRIES = { proxy: 'functions/proxy/handler.ts', health: 'functions/health/handler.ts', drill: 'functions/drill/canary-handler.ts' };
 
 /** Every input and external module the entry's module evaluation loads: static imports only. */
