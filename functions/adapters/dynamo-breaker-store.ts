@@ -1,10 +1,11 @@
 import type { AttributeValue, ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { MAX_PROBES } from '../config/defaults.ts';
-import type { BreakerPersistence, CountBatch, LeaseClaim, Written } from '../core/breaker/persistence.ts';
+import { BREAKER_RETRY_HORIZON_MS, type BreakerPersistence, type CountBatch, type LeaseClaim, type Written } from '../core/breaker/persistence.ts';
 import { SharedBreakerStore, type SharedBreakerOptions } from '../core/breaker/shared-store.ts';
 import * as machine from '../core/breaker/state-machine.ts';
 import type { BreakerState, ForcedMode, TargetKey } from '../core/ports.ts';
 import { clientOf, dynamoSdk, type ClientSource } from './aws-sdk-lazy.ts';
+import { applied, forgetSilentWriters, NOT_APPLIED, writerAttribute } from './dynamo-writers.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -18,7 +19,9 @@ const CLEARED = [...LEASES.flatMap((i) => [`lease${i}`, `leaseId${i}`]), ...WIND
  * The breakers' DynamoDB conditions, and nothing else: one item per target (`pk` = target, `sk` =
  * `state`) holding the state, generation, forced mode, open-until, cooldown, opens, the run of
  * failures (`fails`), the window as rotating bucket slots (`ws<i>` start, `wc<i>` calls, `wf<i>`
- * failures) and the probe lease slots (`lease<i>` until, `leaseId<i>`). Every write is one
+ * failures), the probe lease slots (`lease<i>` until, `leaseId<i>`) and, per instance that added
+ * counts in the last 20 minutes, `w_<writer>` = its last batch (so a batch sent again after a timeout
+ * is not counted twice: dynamo-writers.ts). Every write is one
  * UpdateItem returning the item after it, or — when its condition fails — the item that beat it
  * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`). The logic is in core/breaker/shared-store.ts.
  */
@@ -68,10 +71,11 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
   }
 
   async add(target: TargetKey, batch: CountBatch): Promise<Written> {
-    const values: Item = { ':run': num(batch.runFailures) };
-    const sets: string[] = [];
+    const writer = writerAttribute(batch.writer);
+    const values: Item = { ':run': num(batch.runFailures), ':seq': num(batch.seq) };
+    const sets: string[] = ['#writer = :seq'];
     const adds: string[] = [];
-    const conditions = [atGeneration(batch.generation, values)];
+    const conditions = [NOT_APPLIED, atGeneration(batch.generation, values)];
     if (batch.runReset) sets.push('fails = :run');
     else adds.push('fails :run');
     for (const { slot, start, calls, failures, fresh } of batch.slots) {
@@ -85,8 +89,17 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
         conditions.push(`ws${slot} = :s${slot}`);
       }
     }
-    const expression = [sets.length ? `SET ${sets.join(', ')}` : '', adds.length ? `ADD ${adds.join(', ')}` : ''].join(' ').trim();
-    return this.update({ Key: key(target), UpdateExpression: expression, ConditionExpression: conditions.join(' AND '), ExpressionAttributeValues: values });
+    const expression = [`SET ${sets.join(', ')}`, adds.length ? `ADD ${adds.join(', ')}` : ''].join(' ').trim();
+    const { ok, item } = await this.updateItem({
+      Key: key(target),
+      UpdateExpression: expression,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: { '#writer': writer },
+      ExpressionAttributeValues: values,
+    });
+    if (ok) forgetSilentWriters(this.client, this.table, key(target), item, writer, batch.seq - 2 * BREAKER_RETRY_HORIZON_MS, this.timeoutMs);
+    // A condition that failed because an earlier try of this very batch was applied: it is written.
+    return { ok: ok || applied(item, writer, batch.seq), record: fromItem(item) };
   }
 
   async transition(target: TargetKey, from: number, next: machine.BreakerRecord): Promise<Written> {
@@ -155,19 +168,27 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
     return written.record;
   }
 
-  private async update(input: Omit<UpdateItemCommandInput, 'TableName' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>, timeoutMs = this.timeoutMs): Promise<Written> {
-    const [client, { UpdateItemCommand }] = await Promise.all([clientOf(this.client), dynamoSdk()]);
+  private async update(input: UpdateInput, timeoutMs = this.timeoutMs): Promise<Written> {
+    const { ok, item } = await this.updateItem(input, timeoutMs);
+    return { ok, record: fromItem(item) };
+  }
+
+  /** The item after the write, or the one that failed its condition. */
+  private async updateItem(input: UpdateInput, timeoutMs = this.timeoutMs): Promise<{ ok: boolean; item: Item }> {
+    const [client, { UpdateItemCommand, GetItemCommand }] = await Promise.all([clientOf(this.client), dynamoSdk()]);
     try {
       const result = await client.send(
         new UpdateItemCommand({ ...input, TableName: this.table, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
         this.bound(timeoutMs),
       );
-      return { ok: true, record: fromItem(result.Attributes) };
+      return { ok: true, item: result.Attributes ?? {} };
     } catch (error) {
       if ((error as Error)?.name !== 'ConditionalCheckFailedException') throw error;
       // DynamoDB returns the current item with the failure; an emulator may not: read it then.
       const current = (error as ConditionalCheckFailedException).Item;
-      return { ok: false, record: current ? fromItem(current) : await this.read(String(input.Key!.pk!.S)) };
+      if (current) return { ok: false, item: current };
+      const { Item } = await client.send(new GetItemCommand({ TableName: this.table, Key: input.Key, ConsistentRead: true }), this.bound(timeoutMs));
+      return { ok: false, item: Item ?? {} };
     }
   }
 
@@ -175,6 +196,8 @@ export class DynamoBreakerPersistence implements BreakerPersistence {
     return { abortSignal: AbortSignal.timeout(timeoutMs) };
   }
 }
+
+type UpdateInput = Omit<UpdateItemCommandInput, 'TableName' | 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>;
 
 export interface DynamoBreakerOptions extends Omit<SharedBreakerOptions, 'persistence'> {
   /** A client, or how to create it on first use (`lazyBreakerClient()`). */

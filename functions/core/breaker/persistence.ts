@@ -15,7 +15,9 @@ export interface BreakerPersistence {
    * Adds a batch of counts atomically, only while the record is at `batch.generation`. Each window
    * bucket is a slot: `fresh` slots start over at the batch's bucket (the slot held an older one),
    * the others add to it (it holds this very bucket). The run of failures grows by `runFailures`,
-   * or restarts from it when a success came first (`runReset`).
+   * or restarts from it when a success came first (`runReset`). At most once per `writer` and
+   * `seq`: a batch sent again after a failure of unknown outcome (a timeout after the store applied
+   * it) answers `ok` with the record as it is, without adding again.
    */
   add(target: TargetKey, batch: CountBatch): Promise<Written>;
   /** Writes `next` (a transition) only while the record is at generation `from`. */
@@ -50,6 +52,10 @@ export interface SlotCount {
 }
 
 export interface CountBatch {
+  /** This instance, as a writer of the record. */
+  writer: string;
+  /** Grows with every batch of the writer (a time in ms, kept strictly increasing). */
+  seq: number;
   generation: number;
   slots: SlotCount[];
   runFailures: number;
@@ -63,3 +69,9 @@ export interface LeaseClaim {
   now: number;
   halfOpen: boolean;
 }
+
+/**
+ * How long a batch of unknown outcome is sent again with its `seq` before it is given up (a store
+ * may forget a writer's `seq` after twice as long). Counts that old have left any window anyway.
+ */
+export const BREAKER_RETRY_HORIZON_MS = 10 * 60_000;

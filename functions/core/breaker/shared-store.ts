@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { METRICS } from '../../config/metric-names.ts';
 import type { BreakerSettings } from '../../config/schema.ts';
 import type { Admission, BreakerOutcome, BreakerSnapshot, BreakerStore, Clock, ForcedMode, TargetKey, Telemetry } from '../ports.ts';
-import type { BreakerPersistence, CountBatch, Written } from './persistence.ts';
+import { BREAKER_RETRY_HORIZON_MS, type BreakerPersistence, type CountBatch, type Written } from './persistence.ts';
 import * as machine from './state-machine.ts';
 
 export interface SharedBreakerOptions {
@@ -39,6 +39,8 @@ interface Pending {
   runFailures: number;
   /** A success came in the batch: the stored run restarts from `runFailures`. */
   runReset: boolean;
+  /** Its number once sent (CountBatch.seq): a batch sent again keeps it, so it is applied once. */
+  seq?: number;
 }
 
 interface Entry {
@@ -50,6 +52,12 @@ interface Entry {
   refreshAt: number;
   refreshing?: Promise<void>;
   pending?: Pending;
+  /**
+   * A batch whose write failed with an unknown outcome (the store may have applied it): sent again
+   * as it is before anything newer, never merged with newer counts. The view counts it until it
+   * settles (on this instance only, possibly twice meanwhile; the store decides on exact counts).
+   */
+  unsettled?: Pending;
   flushing?: Promise<void>;
   timer?: ReturnType<typeof setTimeout>;
   lastFlush: number;
@@ -76,7 +84,9 @@ const WRITE_TRIES = 3;
  * - **aggregated outcomes**: `report` applies the outcome to the view at once (the same state
  *   machine as the in-memory store) and adds it to a batch written later as one atomic ADD of n,
  *   conditional on the generation: within `coalesceMs` for failures, at once when the view trips,
- *   every `flushEveryMs` for successes alone. A failed write keeps its batch for the next one.
+ *   every `flushEveryMs` for successes alone. A failed write sends the same batch (same writer
+ *   and seq) again at the next flush, so the store applies it once even when the failed try had
+ *   reached it: a breaker never counts a failure twice.
  * - **transitions** decided by the view (a trip, a probe's verdict, a long open) written
  *   conditionally on the generation they were decided under; a loser adopts the winner's record.
  * - **degradation**: when the store fails or times out, the view goes on deciding (it is a local
@@ -97,6 +107,9 @@ export class SharedBreakerStore implements BreakerStore {
   private readonly entries = new Map<TargetKey, Entry>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private degradedUntil = 0;
+  /** This instance as a writer of the records (11 characters: a record keeps one seq per writer). */
+  private readonly writer = randomBytes(8).toString('base64url');
+  private lastSeq = 0;
 
   constructor(options: SharedBreakerOptions) {
     this.persistence = options.persistence;
@@ -224,7 +237,7 @@ export class SharedBreakerStore implements BreakerStore {
   async flush(timeoutMs = 1_000, all = false): Promise<void> {
     const now = this.clock.now();
     for (const [target, entry] of this.entries) {
-      if (entry.pending && (all || this.due(entry, now))) this.background(this.flushTarget(target, entry));
+      if ((entry.pending || entry.unsettled) && (all || this.due(entry, now))) this.background(this.flushTarget(target, entry));
     }
     if (this.inFlight.size === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -264,8 +277,9 @@ export class SharedBreakerStore implements BreakerStore {
     entry.stored = stored;
     entry.refreshAt = this.clock.now() + this.refreshMs * (1 - REFRESH_JITTER + 2 * REFRESH_JITTER * this.random());
     if (entry.pending && entry.pending.generation !== stored.generation) entry.pending = undefined;
-    entry.view = withPending(stored, entry.pending, entry.settings, this.clock.now());
-    if (entry.pending && entry.settings && entry.view.state === 'closed' && machine.tripped(entry.view, this.clock.now(), entry.settings)) {
+    if (entry.unsettled && entry.unsettled.generation !== stored.generation) entry.unsettled = undefined;
+    entry.view = withPending(withPending(stored, entry.unsettled, entry.settings, this.clock.now()), entry.pending, entry.settings, this.clock.now());
+    if ((entry.pending || entry.unsettled) && entry.settings && entry.view.state === 'closed' && machine.tripped(entry.view, this.clock.now(), entry.settings)) {
       this.background(this.flushTarget(target, entry));
     }
   }
@@ -288,6 +302,7 @@ export class SharedBreakerStore implements BreakerStore {
 
   /** Failures, and a success that ends a run, are worth writing soon; successes alone can wait. */
   private due(entry: Entry, now: number): boolean {
+    if (entry.unsettled) return true;
     const pending = entry.pending;
     if (!pending) return false;
     if (pending.runFailures > 0 || [...pending.buckets.values()].some((b) => b.failures > 0)) return true;
@@ -301,13 +316,13 @@ export class SharedBreakerStore implements BreakerStore {
     const delay = Math.max(this.due(entry, now) ? this.coalesceMs : this.flushEveryMs - (now - entry.lastFlush), this.degradedUntil - now, 0);
     entry.timer = setTimeout(() => {
       entry.timer = undefined;
-      if (entry.pending) this.background(this.flushTarget(target, entry));
+      if (entry.pending || entry.unsettled) this.background(this.flushTarget(target, entry));
     }, delay);
     // A pending write never keeps a process alive; the Lambda handler flushes on its own.
     (entry.timer as { unref?: () => void }).unref?.();
   }
 
-  /** Writes the pending batch, then whatever came meanwhile: one writer per target. */
+  /** Writes the unsettled batch if any, the pending one, then whatever came meanwhile: one writer per target. */
   private flushTarget(target: TargetKey, entry: Entry): Promise<void> {
     if (entry.timer) {
       clearTimeout(entry.timer);
@@ -315,19 +330,24 @@ export class SharedBreakerStore implements BreakerStore {
     }
     entry.flushing ??= (async () => {
       try {
-        while (entry.pending && !this.degraded(this.clock.now())) {
-          const batch = entry.pending;
-          entry.pending = undefined;
+        while ((entry.unsettled || entry.pending) && !this.degraded(this.clock.now())) {
+          const batch = (entry.unsettled ?? entry.pending)!;
+          if (batch === entry.pending) {
+            entry.pending = undefined;
+            batch.seq = this.nextSeq();
+          }
+          entry.unsettled = undefined;
           entry.lastFlush = this.clock.now();
           if (!(await this.writeBatch(target, entry, batch))) {
-            entry.pending = merge(batch, entry.pending);
+            // Unknown outcome: the same batch goes again, unless the store may have forgotten its seq.
+            if (this.clock.now() - batch.seq! < BREAKER_RETRY_HORIZON_MS) entry.unsettled = batch;
             break;
           }
         }
       } finally {
         entry.flushing = undefined;
       }
-      if (entry.pending) this.scheduleFlush(target, entry);
+      if (entry.pending || entry.unsettled) this.scheduleFlush(target, entry);
     })();
     return entry.flushing;
   }
@@ -340,7 +360,7 @@ export class SharedBreakerStore implements BreakerStore {
     const settings = entry.settings!;
     for (let tries = 0; tries < WRITE_TRIES; tries++) {
       const now = this.clock.now();
-      const written = await this.write(entry, () => this.persistence.add(target, toCountBatch(batch, entry.stored, settings)));
+      const written = await this.write(entry, () => this.persistence.add(target, toCountBatch(this.writer, batch, entry.stored, settings)));
       if (!written) return false;
       const stored = written.record;
       if (written.ok) {
@@ -430,6 +450,12 @@ export class SharedBreakerStore implements BreakerStore {
     }
   }
 
+  /** Strictly increasing per writer, and a time: a store forgets writers long silent. */
+  private nextSeq(): number {
+    this.lastSeq = Math.max(this.clock.now(), this.lastSeq + 1);
+    return this.lastSeq;
+  }
+
   private degraded(now: number): boolean {
     return now < this.degradedUntil;
   }
@@ -468,16 +494,21 @@ function windowSlot(start: number, settings: BreakerSettings): number {
   return Math.floor(start / machine.bucketMs(settings)) % machine.WINDOW_BUCKETS;
 }
 
-function toCountBatch(batch: Pending, stored: machine.BreakerRecord | undefined, settings: BreakerSettings): CountBatch {
+function toCountBatch(writer: string, batch: Pending, stored: machine.BreakerRecord | undefined, settings: BreakerSettings): CountBatch {
   const slots: CountBatch['slots'] = [];
   for (const [start, counts] of batch.buckets) {
     const slot = windowSlot(start, settings);
+    // A newer bucket of the batch in the same slot: these counts have left the window (and one
+    // write cannot set a slot twice).
+    if ([...batch.buckets.keys()].some((other) => other > start && windowSlot(other, settings) === slot)) continue;
     const held = stored?.buckets.find((b) => windowSlot(b.start, settings) === slot);
     // The slot already holds a newer bucket: these counts have left the window.
     if (held && held.start > start) continue;
     slots.push({ slot, start, ...counts, fresh: held?.start !== start });
   }
   return {
+    writer,
+    seq: batch.seq!,
     generation: batch.generation,
     slots,
     runFailures: batch.runFailures,
@@ -492,21 +523,4 @@ function withPending(stored: machine.BreakerRecord, pending: Pending | undefined
   for (const [start, counts] of pending.buckets) buckets = machine.addToWindow(buckets, now, settings, counts.calls, counts.failures, start);
   const consecutiveFailures = pending.runReset ? pending.runFailures : stored.consecutiveFailures + pending.runFailures;
   return { ...stored, buckets, consecutiveFailures };
-}
-
-/** An older batch that could not be written, followed by a newer one. */
-function merge(older: Pending, newer: Pending | undefined): Pending | undefined {
-  if (!newer) return older;
-  if (newer.generation !== older.generation) return newer;
-  const buckets = new Map(older.buckets);
-  for (const [start, counts] of newer.buckets) {
-    const had = buckets.get(start) ?? { calls: 0, failures: 0 };
-    buckets.set(start, { calls: had.calls + counts.calls, failures: had.failures + counts.failures });
-  }
-  return {
-    generation: newer.generation,
-    buckets,
-    runFailures: newer.runReset ? newer.runFailures : older.runFailures + newer.runFailures,
-    runReset: older.runReset || newer.runReset,
-  };
 }
