@@ -7,6 +7,7 @@ import { RecordingResponseStream } from '../support/awslambda-runtime.ts';
 import { startDynalite } from '../support/dynalite.ts';
 import { openaiError, openaiTextFrames, startFakeProvider, type Behavior, type FakeProvider } from '../support/fake-provider.ts';
 import { FakeSsm } from '../support/fake-ssm.ts';
+import { stubLambdaEnvironment } from '../support/lambda-environment.ts';
 
 /**
  * The real exported Lambda handlers, run as the Lambda runtime runs them: a function URL event, a
@@ -64,16 +65,7 @@ beforeAll(async () => {
   ssm.put(`${KEYS_PATH}/fallback`, 'sk-fallback', 'SecureString');
   ssm.put(`${KEYS_PATH}/clients/${key.id}`, JSON.stringify(clientKeyRecord(key.key, 'test', undefined, new Date())), 'SecureString');
 
-  vi.stubEnv('UNDERSTUDY_CONFIG_PARAMETER', '/understudy/config');
-  vi.stubEnv('UNDERSTUDY_BUNDLED_CONFIG', JSON.stringify(config));
-  vi.stubEnv('UNDERSTUDY_BREAKER_TABLE', TABLE);
-  vi.stubEnv('UNDERSTUDY_KEYS_PATH', KEYS_PATH);
-  vi.stubEnv('UNDERSTUDY_AUTH_MODE', 'api-keys');
-  vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynalite.endpoint);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'y');
+  stubLambdaEnvironment({ config: config, table: TABLE, keysPath: KEYS_PATH, ssmUrl: ssm.url, dynamoEndpoint: dynalite.endpoint });
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Understudy');
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout.push({ seq: ++seq, line: String(chunk) });

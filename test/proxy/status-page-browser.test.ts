@@ -9,6 +9,7 @@ import { systemClock } from '../../functions/core/ports.ts';
 import { startDynalite } from '../support/dynalite.ts';
 import { openaiTextFrames, startFakeProvider, type FakeProvider } from '../support/fake-provider.ts';
 import { FakeSsm } from '../support/fake-ssm.ts';
+import { stubLambdaEnvironment } from '../support/lambda-environment.ts';
 import { serveFunctionUrl } from '../support/function-url.ts';
 
 /**
@@ -46,16 +47,7 @@ beforeAll(async () => {
   ssm.put('/understudy/config', JSON.stringify(config));
   ssm.put(`${KEYS_PATH}/primary`, 'sk-primary', 'SecureString');
   ssm.put(`${KEYS_PATH}/operator/admin`, JSON.stringify({ hash: hashAdminKey(adminKey), created: new Date().toISOString() }), 'SecureString');
-  vi.stubEnv('UNDERSTUDY_CONFIG_PARAMETER', '/understudy/config');
-  vi.stubEnv('UNDERSTUDY_BUNDLED_CONFIG', JSON.stringify(config));
-  vi.stubEnv('UNDERSTUDY_BREAKER_TABLE', TABLE);
-  vi.stubEnv('UNDERSTUDY_KEYS_PATH', KEYS_PATH);
-  vi.stubEnv('UNDERSTUDY_AUTH_MODE', 'api-keys');
-  vi.stubEnv('AWS_ENDPOINT_URL_SSM', ssm.url);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynalite.endpoint);
-  vi.stubEnv('AWS_REGION', 'us-east-1');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'x');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'y');
+  stubLambdaEnvironment({ config: config, table: TABLE, keysPath: KEYS_PATH, ssmUrl: ssm.url, dynamoEndpoint: dynalite.endpoint });
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   const { handler } = await import('../../functions/proxy/handler.ts');
   functionUrl = await serveFunctionUrl(handler as never);
