@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../../ir/events.ts';
-import { parseSse } from '../shared/sse.ts';
+import { SseReader, type SseMessage } from '../shared/sse.ts';
 import { type AnthropicErrorObject, streamFailure } from './errors.ts';
 import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
@@ -43,29 +43,34 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
   let jsonAnswered = false;
   let usage: AnthropicUsage = {};
 
-  function* closeBlock(block: ToolBlock): Generator<StreamEvent> {
-    if (!block.sawInput) yield block.index < 0 ? { type: 'text-delta', text: '{}' } : { type: 'tool-call-delta', index: block.index, arguments: '{}' };
-    if (block.index >= 0) yield { type: 'tool-call-end', index: block.index };
+  /** `message_stop`, or an error event: nothing more is read. */
+  let over = false;
+  /** The IR events of the SSE events read so far from the current chunk. */
+  let out: StreamEvent[] = [];
+
+  function closeBlock(block: ToolBlock): void {
+    if (!block.sawInput) out.push(block.index < 0 ? { type: 'text-delta', text: '{}' } : { type: 'tool-call-delta', index: block.index, arguments: '{}' });
+    if (block.index >= 0) out.push({ type: 'tool-call-end', index: block.index });
   }
   const usageEvent = (): StreamEvent => ({ type: 'usage', usage: usageFromAnthropic(usage) });
 
-  for await (const message of parseSse(body)) {
+  function read(message: SseMessage): void {
     let data: Json;
     try {
       const parsed: unknown = JSON.parse(message.data);
-      if (!isObject(parsed)) continue;
+      if (!isObject(parsed)) return;
       data = parsed;
     } catch {
-      continue; // A malformed event: skip it, the next one resyncs.
+      return; // A malformed event: skip it, the next one resyncs.
     }
     const type = str(data.type) || message.event;
     switch (type) {
       case 'message_start': {
         const msg = isObject(data.message) ? data.message : {};
-        yield { type: 'start', ...(str(msg.id) ? { id: str(msg.id) } : {}), ...(str(msg.model) ? { model: str(msg.model) } : {}) };
+        out.push({ type: 'start', ...(str(msg.id) ? { id: str(msg.id) } : {}), ...(str(msg.model) ? { model: str(msg.model) } : {}) });
         if (isObject(msg.usage)) {
           usage = { ...(msg.usage as AnthropicUsage) };
-          yield usageEvent();
+          out.push(usageEvent());
         }
         break;
       }
@@ -73,12 +78,12 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
         const block = isObject(data.content_block) ? data.content_block : {};
         const blockIndex = typeof data.index === 'number' ? data.index : -1;
         if (block.type === 'text') {
-          if (str(block.text)) yield { type: 'text-delta', text: str(block.text) };
+          if (str(block.text)) out.push({ type: 'text-delta', text: str(block.text) });
         } else if (block.type === 'thinking') {
-          if (str(block.thinking)) yield { type: 'reasoning-delta', text: str(block.thinking) };
-          if (str(block.signature)) yield { type: 'reasoning-delta', text: '', signature: str(block.signature) };
+          if (str(block.thinking)) out.push({ type: 'reasoning-delta', text: str(block.thinking) });
+          if (str(block.signature)) out.push({ type: 'reasoning-delta', text: '', signature: str(block.signature) });
         } else if (block.type === 'redacted_thinking') {
-          yield { type: 'reasoning-delta', text: '', signature: REDACTED_PREFIX + str(block.data) };
+          out.push({ type: 'reasoning-delta', text: '', signature: REDACTED_PREFIX + str(block.data) });
         } else if (block.type === 'tool_use') {
           const name = str(block.name);
           const input = isObject(block.input) && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : '';
@@ -88,12 +93,12 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
             tool = { index: -1, sawInput: false };
           } else {
             tool = { index: toolCalls++, sawInput: false };
-            yield { type: 'tool-call-start', index: tool.index, id: str(block.id) || `toolu_${tool.index}`, name };
+            out.push({ type: 'tool-call-start', index: tool.index, id: str(block.id) || `toolu_${tool.index}`, name });
           }
           blocks.set(blockIndex, tool);
           if (input) {
             tool.sawInput = true;
-            yield tool.index < 0 ? { type: 'text-delta', text: input } : { type: 'tool-call-delta', index: tool.index, arguments: input };
+            out.push(tool.index < 0 ? { type: 'text-delta', text: input } : { type: 'tool-call-delta', index: tool.index, arguments: input });
           }
         }
         // Server-tool blocks (server_tool_use, web_search_tool_result …) have no IR form.
@@ -102,17 +107,17 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
       case 'content_block_delta': {
         const delta = isObject(data.delta) ? data.delta : {};
         if (delta.type === 'text_delta') {
-          if (str(delta.text)) yield { type: 'text-delta', text: str(delta.text) };
+          if (str(delta.text)) out.push({ type: 'text-delta', text: str(delta.text) });
         } else if (delta.type === 'thinking_delta') {
-          if (str(delta.thinking)) yield { type: 'reasoning-delta', text: str(delta.thinking) };
+          if (str(delta.thinking)) out.push({ type: 'reasoning-delta', text: str(delta.thinking) });
         } else if (delta.type === 'signature_delta') {
-          if (str(delta.signature)) yield { type: 'reasoning-delta', text: '', signature: str(delta.signature) };
+          if (str(delta.signature)) out.push({ type: 'reasoning-delta', text: '', signature: str(delta.signature) });
         } else if (delta.type === 'input_json_delta') {
           const tool = blocks.get(typeof data.index === 'number' ? data.index : -1);
           const json = str(delta.partial_json);
           if (!tool || json === '') break;
           tool.sawInput = true;
-          yield tool.index < 0 ? { type: 'text-delta', text: json } : { type: 'tool-call-delta', index: tool.index, arguments: json };
+          out.push(tool.index < 0 ? { type: 'text-delta', text: json } : { type: 'tool-call-delta', index: tool.index, arguments: json });
         }
         // citations_delta and future deltas are ignored.
         break;
@@ -122,31 +127,33 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
         const tool = blocks.get(blockIndex);
         if (!tool) break;
         blocks.delete(blockIndex);
-        yield* closeBlock(tool);
+        closeBlock(tool);
         break;
       }
       case 'message_delta': {
-        for (const tool of blocks.values()) yield* closeBlock(tool);
+        for (const tool of blocks.values()) closeBlock(tool);
         blocks.clear();
         // Cumulative counts: a field present here replaces the one from message_start.
         if (isObject(data.usage)) {
           for (const [key, value] of Object.entries(data.usage)) if (typeof value === 'number') (usage as Record<string, number>)[key] = value;
-          yield usageEvent();
+          out.push(usageEvent());
         }
         const delta = isObject(data.delta) ? data.delta : {};
         const stopReason = str(delta.stop_reason) || 'end_turn';
         // In JSON mode the forced tool's input was the answer: a clean stop, not a tool call.
         const reason = stopReason === 'tool_use' && jsonAnswered && toolCalls === 0 ? 'stop' : finishFromAnthropic(stopReason);
         const stopSequence = str(delta.stop_sequence);
-        yield { type: 'finish', reason, providerReason: stopReason, ...(stopSequence ? { stopSequence } : {}) };
+        out.push({ type: 'finish', reason, providerReason: stopReason, ...(stopSequence ? { stopSequence } : {}) });
         break;
       }
       case 'message_stop':
+        over = true;
         return;
       case 'error': {
         const error = isObject(data.error) ? data.error : {};
         const details: AnthropicErrorObject = { ...(str(error.type) ? { type: str(error.type) } : {}), ...(str(error.message) ? { message: str(error.message) } : {}) };
-        yield { type: 'error', failure: streamFailure(details) };
+        out.push({ type: 'error', failure: streamFailure(details) });
+        over = true;
         return;
       }
       default:
@@ -154,4 +161,24 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
         break;
     }
   }
+
+  // The body's chunks are read here and parsed synchronously, one async step per chunk and one
+  // yield per IR event, instead of an SSE generator in between for every event (as the OpenAI parser).
+  const reader = new SseReader();
+  for await (const bytes of body) {
+    for (const message of reader.push(bytes)) {
+      read(message);
+      if (over) break;
+    }
+    const events = out;
+    out = [];
+    for (const event of events) yield event;
+    if (over) return;
+    reader.assertBounded();
+  }
+  for (const message of reader.end()) {
+    read(message);
+    if (over) break;
+  }
+  for (const event of out) yield event;
 }
