@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../../ir/events.ts';
-import { SseReader, type SseMessage } from '../shared/sse.ts';
+import { eventsByChunk, type SseMessage } from '../shared/sse.ts';
 import { type AnthropicErrorObject, streamFailure } from './errors.ts';
 import { REDACTED_PREFIX } from '../shared/redacted-thinking.ts';
 import { finishFromAnthropic } from './stop-reason.ts';
@@ -46,7 +46,7 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
   /** `message_stop`, or an error event: nothing more is read. */
   let over = false;
   /** The IR events of the SSE events read so far from the current chunk. */
-  let out: StreamEvent[] = [];
+  const out: StreamEvent[] = [];
 
   function closeBlock(block: ToolBlock): void {
     if (!block.sawInput) out.push(block.index < 0 ? { type: 'text-delta', text: '{}' } : { type: 'tool-call-delta', index: block.index, arguments: '{}' });
@@ -162,23 +162,8 @@ export async function* parseAnthropicStream(body: AsyncIterable<Uint8Array>, con
     }
   }
 
-  // The body's chunks are read here and parsed synchronously, one async step per chunk and one
-  // yield per IR event, instead of an SSE generator in between for every event (as the OpenAI parser).
-  const reader = new SseReader();
-  for await (const bytes of body) {
-    for (const message of reader.push(bytes)) {
-      read(message);
-      if (over) break;
-    }
-    const events = out;
-    out = [];
-    for (const event of events) yield event;
-    if (over) return;
-    reader.assertBounded();
-  }
-  for (const message of reader.end()) {
+  return yield* eventsByChunk(body, out, (message) => {
     read(message);
-    if (over) break;
-  }
-  for (const event of out) yield event;
+    return over;
+  });
 }

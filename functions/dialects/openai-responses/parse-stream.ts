@@ -1,7 +1,7 @@
 import type { StreamEvent } from '../../ir/events.ts';
 import { streamFailure } from '../openai/errors.ts';
 import { isObject, type Json } from '../shared/request-fields.ts';
-import { parseSse } from '../shared/sse.ts';
+import { eventsByChunk, type SseMessage } from '../shared/sse.ts';
 import { finishFromStatus } from './status.ts';
 import { irToolName } from './tools.ts';
 import { usageFromResponses } from './usage.ts';
@@ -45,20 +45,22 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
   let lastSummary: string | undefined;
   const key = (event: Json): string => (typeof event.output_index === 'number' ? `o${event.output_index}` : `i${String(event.item_id)}`);
 
-  for await (const message of parseSse(body)) {
+  const out: StreamEvent[] = [];
+  /** Reads one SSE message; true once the answer is over (nothing more is read). */
+  function read(message: SseMessage): boolean {
     let event: Json;
     try {
       const parsed = JSON.parse(message.data) as unknown;
-      if (!isObject(parsed)) continue;
+      if (!isObject(parsed)) return false;
       event = parsed;
     } catch {
-      continue; // a malformed event: skip it, the next one resyncs
+      return false; // a malformed event: skip it, the next one resyncs
     }
     const type = typeof event.type === 'string' ? event.type : message.event;
     const response = isObject(event.response) ? event.response : undefined;
     if (!started && response) {
       started = true;
-      yield { type: 'start', ...(typeof response.id === 'string' ? { id: response.id } : {}), ...(typeof response.model === 'string' ? { model: response.model } : {}) };
+      out.push({ type: 'start', ...(typeof response.id === 'string' ? { id: response.id } : {}), ...(typeof response.model === 'string' ? { model: response.model } : {}) });
     }
     switch (type) {
       case 'response.output_item.added': {
@@ -68,15 +70,15 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
         const call: OpenCall = { ordinal: ordinals++, custom, streamed: false, ended: false };
         calls.set(key(event), call);
         const id = typeof item.call_id === 'string' ? item.call_id : `call_${call.ordinal}`;
-        yield { type: 'tool-call-start', index: call.ordinal, id, name: irToolName(typeof item.name === 'string' ? item.name : '', item.namespace) };
-        if (custom) yield { type: 'tool-call-delta', index: call.ordinal, arguments: '{"input":"' };
+        out.push({ type: 'tool-call-start', index: call.ordinal, id, name: irToolName(typeof item.name === 'string' ? item.name : '', item.namespace) });
+        if (custom) out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: '{"input":"' });
         break;
       }
       case 'response.output_text.delta':
       case 'response.refusal.delta':
         if (typeof event.delta === 'string' && event.delta !== '') {
           streamedText.add(key(event));
-          yield { type: 'text-delta', text: event.delta };
+          out.push({ type: 'text-delta', text: event.delta });
         }
         break;
       case 'response.reasoning_summary_text.delta':
@@ -86,7 +88,7 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
         const gap = lastSummary !== undefined && lastSummary !== part && lastSummary.startsWith(`${key(event)}:`) ? '\n\n' : '';
         lastSummary = part;
         streamedText.add(key(event));
-        yield { type: 'reasoning-delta', text: gap + event.delta };
+        out.push({ type: 'reasoning-delta', text: gap + event.delta });
         break;
       }
       case 'response.function_call_arguments.delta':
@@ -94,7 +96,7 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
         const call = calls.get(key(event));
         if (!call || typeof event.delta !== 'string' || event.delta === '') break;
         call.streamed = true;
-        yield { type: 'tool-call-delta', index: call.ordinal, arguments: call.custom ? escaped(event.delta) : event.delta };
+        out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: call.custom ? escaped(event.delta) : event.delta });
         break;
       }
       case 'response.output_item.done': {
@@ -103,41 +105,44 @@ export async function* parseResponsesStream(body: AsyncIterable<Uint8Array>): As
         if (call && !call.ended) {
           const whole = call.custom ? item.input : item.arguments;
           if (!call.streamed && typeof whole === 'string' && whole !== '') {
-            yield { type: 'tool-call-delta', index: call.ordinal, arguments: call.custom ? escaped(whole) : whole };
+            out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: call.custom ? escaped(whole) : whole });
           }
-          if (call.custom) yield { type: 'tool-call-delta', index: call.ordinal, arguments: '"}' };
+          if (call.custom) out.push({ type: 'tool-call-delta', index: call.ordinal, arguments: '"}' });
           call.ended = true;
-          yield { type: 'tool-call-end', index: call.ordinal };
+          out.push({ type: 'tool-call-end', index: call.ordinal });
         } else if (item.type === 'message' && !streamedText.has(key(event)) && Array.isArray(item.content)) {
           const text = item.content.map((c) => (isObject(c) ? (typeof c.text === 'string' ? c.text : typeof c.refusal === 'string' ? c.refusal : '') : '')).join('');
-          if (text !== '') yield { type: 'text-delta', text };
+          if (text !== '') out.push({ type: 'text-delta', text });
         } else if (item.type === 'reasoning') {
           const said = streamedText.has(key(event)) || !Array.isArray(item.summary) ? '' : item.summary.map((s) => (isObject(s) && typeof s.text === 'string' ? s.text : '')).join('\n\n');
           const data = typeof item.encrypted_content === 'string' && item.encrypted_content !== '' ? item.encrypted_content : undefined;
           if (said !== '' || data) {
-            yield { type: 'reasoning-delta', text: said, ...(data ? { encrypted: { data, ...(typeof item.id === 'string' ? { itemId: item.id } : {}) } } : {}) };
+            out.push({ type: 'reasoning-delta', text: said, ...(data ? { encrypted: { data, ...(typeof item.id === 'string' ? { itemId: item.id } : {}) } } : {}) });
           }
         }
         break;
       }
       case 'response.completed':
       case 'response.incomplete': {
-        for (const call of calls.values()) if (!call.ended) yield { type: 'tool-call-end', index: call.ordinal };
+        for (const call of calls.values()) if (!call.ended) out.push({ type: 'tool-call-end', index: call.ordinal });
         const usage = usageFromResponses(response?.usage);
-        if (usage) yield { type: 'usage', usage };
+        if (usage) out.push({ type: 'usage', usage });
         const incomplete = isObject(response?.incomplete_details) ? response.incomplete_details.reason : undefined;
         const reason = finishFromStatus(typeof response?.status === 'string' ? response.status : type.slice(9), typeof incomplete === 'string' ? incomplete : undefined, ordinals > 0);
-        yield { type: 'finish', reason, providerReason: typeof incomplete === 'string' ? incomplete : String(response?.status ?? 'completed') };
-        return;
+        out.push({ type: 'finish', reason, providerReason: typeof incomplete === 'string' ? incomplete : String(response?.status ?? 'completed') });
+        return true;
       }
       case 'response.failed':
-        yield errorFrom(isObject(response?.error) ? response.error : undefined);
-        return;
+        out.push(errorFrom(isObject(response?.error) ? response.error : undefined));
+        return true;
       case 'error':
-        yield errorFrom(isObject(event.error) ? event.error : event);
-        return;
+        out.push(errorFrom(isObject(event.error) ? event.error : event));
+        return true;
       default:
         break;
     }
+    return false;
   }
+
+  return yield* eventsByChunk(body, out, read);
 }

@@ -1,5 +1,5 @@
 import type { StreamEvent } from '../../ir/events.ts';
-import { SseReader, type SseMessage } from '../shared/sse.ts';
+import { eventsByChunk, type SseMessage } from '../shared/sse.ts';
 import { errorDetails, streamFailure } from './errors.ts';
 import { finishFromOpenAi } from './finish-reason.ts';
 import { usageFromOpenAi } from './usage.ts';
@@ -47,7 +47,7 @@ export async function* parseOpenAiStream(body: AsyncIterable<Uint8Array>, newId:
   const calls = new Map<string, OpenCall>();
   let lastKey: string | undefined;
   /** The events of the SSE events read so far from the current chunk. */
-  let out: StreamEvent[] = [];
+  const out: StreamEvent[] = [];
 
   function toolCall(fragment: OpenAiChunkToolCall, position: number): void {
     // Without an index (a few vendors), the id names the call; a bare fragment continues the last one.
@@ -130,23 +130,8 @@ export async function* parseOpenAiStream(body: AsyncIterable<Uint8Array>, newId:
     }
   }
 
-  // The body's chunks are read here and parsed synchronously, one async step per chunk and one
-  // yield per IR event, instead of an SSE generator and a JSON step in between for every event.
-  const reader = new SseReader();
-  for await (const bytes of body) {
-    for (const message of reader.push(bytes)) {
-      read(message);
-      if (over) break;
-    }
-    const events = out;
-    out = [];
-    for (const event of events) yield event;
-    if (over) return;
-    reader.assertBounded();
-  }
-  for (const message of reader.end()) {
+  return yield* eventsByChunk(body, out, (message) => {
     read(message);
-    if (over) break;
-  }
-  for (const event of out) yield event;
+    return over;
+  });
 }

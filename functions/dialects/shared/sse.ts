@@ -106,6 +106,25 @@ export class SseReader {
   }
 }
 
+/**
+ * A provider stream parser's outer loop: the body's chunks are read here and their SSE messages
+ * handed to `read` synchronously, which pushes IR events into `out` and returns true once nothing
+ * more is to be read (the terminal frame, an error). One async step per chunk and one yield per
+ * event, instead of an SSE generator step per message.
+ */
+export async function* eventsByChunk<T>(body: AsyncIterable<Uint8Array>, out: T[], read: (message: SseMessage) => boolean): AsyncGenerator<T> {
+  const reader = new SseReader();
+  for await (const bytes of body) {
+    let over = false;
+    for (const message of reader.push(bytes)) if ((over = read(message))) break;
+    for (const event of out.splice(0)) yield event;
+    if (over) return;
+    reader.assertBounded();
+  }
+  for (const message of reader.end()) if (read(message)) break;
+  for (const event of out.splice(0)) yield event;
+}
+
 /** Encodes one SSE event. */
 export function sse(data: string, event?: string): string {
   return event ? `event: ${event}\ndata: ${data}\n\n` : `data: ${data}\n\n`;
