@@ -1,5 +1,6 @@
-import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
-import { callProvider, probeCall } from '../shared/call-provider.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect, ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { Json } from '../shared/request-fields.ts';
+import { type CallResult, callProvider, probeCall } from '../shared/call-provider.ts';
 import { buildAnthropicRequest } from './build-request.ts';
 import { countAnthropicTokens } from './count-tokens.ts';
 import { baseUrl, headers } from './endpoint.ts';
@@ -21,6 +22,11 @@ export const anthropicIngress: IngressDialect = {
   laneTracker: () => new MessagesLaneTracker(),
 };
 
+/** The streamed Messages call of both lanes. */
+function postMessages(body: Json, target: TargetCall, io: ProviderIO): Promise<CallResult> {
+  return callProvider(io, { method: 'POST', url: `${baseUrl(target)}/v1/messages`, headers: headers(target, true), body: JSON.stringify(body) }, 'Anthropic', failureFromResponse);
+}
+
 /** Anthropic's Messages API (`POST /v1/messages`, always streamed). */
 export const anthropicProvider: ProviderDialect = {
   dialect: 'anthropic',
@@ -30,12 +36,7 @@ export const anthropicProvider: ProviderDialect = {
     const forwarded = forwardedMessagesBody(request, target);
     const built = forwarded ? { ok: true as const, body: forwarded, jsonToolName: undefined } : buildAnthropicRequest(request, target.model);
     if (!built.ok) return built;
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: `${baseUrl(target)}/v1/messages`, headers: headers(target, true), body: JSON.stringify(built.body) },
-      'Anthropic',
-      failureFromResponse,
-    );
+    const called = await postMessages(built.body, target, io);
     if (!called.ok) return called;
     const context = built.jsonToolName ? { jsonToolName: built.jsonToolName } : {};
     return { ok: true, events: parseAnthropicStream(called.response.body, context) };
@@ -44,12 +45,7 @@ export const anthropicProvider: ProviderDialect = {
   forwardBody: forwardedMessagesBody,
 
   async forward(body, target, io): Promise<ForwardResult> {
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: `${baseUrl(target)}/v1/messages`, headers: headers(target, true), body: JSON.stringify(body) },
-      'Anthropic',
-      failureFromResponse,
-    );
+    const called = await postMessages(body, target, io);
     return called.ok ? { ok: true, body: called.response.body, scan: scanMessagesEvent } : called;
   },
 

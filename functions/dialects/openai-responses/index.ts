@@ -1,9 +1,10 @@
-import type { ForwardResult, IngressDialect, OpenResult, ProviderDialect } from '../../ir/dialect.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProviderDialect, ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { Json } from '../shared/request-fields.ts';
 import { failureFromResponse } from '../openai/errors.ts';
 import { openaiProvider } from '../openai/index.ts';
 import { renderOpenAiError } from '../openai/render-error.ts';
 import { requestHeaders, responsesUrl } from '../openai/urls.ts';
-import { callProvider } from '../shared/call-provider.ts';
+import { type CallResult, callProvider } from '../shared/call-provider.ts';
 import { buildResponsesRequest } from './build-request.ts';
 import { createResponsesEncoder } from './encode-stream.ts';
 import { parseResponsesRequest } from './parse-request.ts';
@@ -24,6 +25,11 @@ export const responsesIngress: IngressDialect = {
   laneTracker: () => new ResponsesLaneTracker(),
 };
 
+/** The streamed Responses call of both lanes. */
+function postResponses(body: Json, target: TargetCall, io: ProviderIO): Promise<CallResult> {
+  return callProvider(io, { method: 'POST', url: responsesUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) }, 'the provider', failureFromResponse);
+}
+
 /**
  * A provider reached through its Responses API (`POST {baseUrl}/responses`), always streamed:
  * OpenAI and Azure OpenAI by default, any compatible vendor whose config says `apis` includes
@@ -37,12 +43,7 @@ export const responsesProvider: ProviderDialect = {
     const forwarded = forwardedResponsesBody(request, target);
     const built = forwarded ? { ok: true as const, body: forwarded } : buildResponsesRequest(request, target);
     if (!built.ok) return built;
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: responsesUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(built.body) },
-      'the provider',
-      failureFromResponse,
-    );
+    const called = await postResponses(built.body, target, io);
     if (!called.ok) return called;
     return { ok: true, events: parseResponsesStream(called.response.body) };
   },
@@ -50,12 +51,7 @@ export const responsesProvider: ProviderDialect = {
   forwardBody: forwardedResponsesBody,
 
   async forward(body, target, io): Promise<ForwardResult> {
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: responsesUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) },
-      'the provider',
-      failureFromResponse,
-    );
+    const called = await postResponses(body, target, io);
     return called.ok ? { ok: true, body: called.response.body, scan: scanResponsesEvent } : called;
   },
 

@@ -1,5 +1,6 @@
-import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect } from '../../ir/dialect.ts';
-import { callProvider, probeCall } from '../shared/call-provider.ts';
+import type { ForwardResult, IngressDialect, OpenResult, ProbeResult, ProviderDialect, ProviderIO, TargetCall } from '../../ir/dialect.ts';
+import type { Json } from '../shared/request-fields.ts';
+import { type CallResult, callProvider, probeCall } from '../shared/call-provider.ts';
 import { buildOpenAiRequest } from './build-request.ts';
 import { embedOpenAi } from './embeddings.ts';
 import { createOpenAiEncoder } from './encode-stream.ts';
@@ -21,6 +22,11 @@ export const openaiIngress: IngressDialect = {
   laneTracker: () => new ChatLaneTracker(),
 };
 
+/** The streamed Chat Completions call of both lanes. */
+function postChat(body: Json, target: TargetCall, io: ProviderIO): Promise<CallResult> {
+  return callProvider(io, { method: 'POST', url: chatCompletionsUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) }, 'the provider', failureFromResponse);
+}
+
 /**
  * OpenAI and every OpenAI-compatible vendor (Azure, Groq, Mistral, DeepSeek, OpenRouter, Ollama …)
  * through Chat Completions, always streamed.
@@ -33,12 +39,7 @@ export const openaiProvider: ProviderDialect = {
     const forwarded = forwardedChatBody(request, target);
     const built = forwarded ? { ok: true as const, body: forwarded } : buildOpenAiRequest(request, target);
     if (!built.ok) return built;
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: chatCompletionsUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(built.body) },
-      'the provider',
-      failureFromResponse,
-    );
+    const called = await postChat(built.body, target, io);
     if (!called.ok) return called;
     return { ok: true, events: parseOpenAiStream(called.response.body) };
   },
@@ -46,12 +47,7 @@ export const openaiProvider: ProviderDialect = {
   forwardBody: forwardedChatBody,
 
   async forward(body, target, io): Promise<ForwardResult> {
-    const called = await callProvider(
-      io,
-      { method: 'POST', url: chatCompletionsUrl(target), headers: requestHeaders(target, 'stream'), body: JSON.stringify(body) },
-      'the provider',
-      failureFromResponse,
-    );
+    const called = await postChat(body, target, io);
     return called.ok ? { ok: true, body: called.response.body, scan: scanChatCompletionsEvent } : called;
   },
 
